@@ -1,0 +1,556 @@
+/*
+ * caasctl: the customer area's admin and jobs command line.
+ *
+ *   caasctl [-f config] migrate [--mark-applied N]
+ *   caasctl [-f config] account-add --name N --type deposit|monthly
+ *                       [--incompatible] [--vat-bp BP] [--balance-cents C]
+ *   caasctl [-f config] user-add --account ID --login L (--password-file F | --no-password)
+ *                       [--role customer|accounting|admin] [--lang en|fr]
+ *   caasctl [-f config] apikey-add --account ID [--label L]
+ *   caasctl [-f config] org-add --account ID --name N --city C --country CC
+ *   caasctl [-f config] preval-set --org ID --level DV|OV|QWAC
+ *                       --status pending|approved|rejected|expired
+ *   caasctl [-f config] price-set --account ID --product CODE --cents C
+ *
+ * Creating commands print only the new id (or the new API key, shown
+ * this once) on stdout, so scripts can capture it.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "center.h"
+#include "clock.h"
+#include "conf.h"
+#include "crypto.h"
+#include "log.h"
+
+#define MAX_MIGRATIONS	1000
+#define MIGRATION_MAX	(1024 * 1024)
+
+struct cmd {
+	const char	*name;
+	int		(*fn)(struct db *, const struct center_conf *, int, char **);
+	const char	*usage;
+};
+
+static void
+now_sql(char out[CLOCK_SQL_LEN])
+{
+	clock_sql(clock_now(), out);
+}
+
+/* Parse a positive id or exit naming the option. */
+static long long
+parse_id(const char *opt, const char *s)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end != '\0' || v <= 0)
+		fatalx("--%s: \"%s\" is not a positive whole number", opt, s);
+	return v;
+}
+
+static long long
+parse_nonneg(const char *opt, const char *s, long long max)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end != '\0' || v < 0 || v > max)
+		fatalx("--%s: \"%s\" must be a whole number from 0 to %lld", opt, s, max);
+	return v;
+}
+
+static void
+need(const char *opt, const char *v)
+{
+	if (v == NULL || *v == '\0')
+		fatalx("--%s is required", opt);
+}
+
+static void
+check_len(const char *opt, const char *v, size_t max)
+{
+	if (strlen(v) > max)
+		fatalx("--%s: longer than %zu characters", opt, max);
+}
+
+static int
+check_db(int rc, const char *what)
+{
+	if (rc == DB_EDUP)
+		fatalx("%s: already exists", what);
+	if (rc != 0)
+		fatalx("%s: database error (see above)", what);
+	return 0;
+}
+
+/* ---- migrations ---- */
+
+struct migration {
+	unsigned int	 version;
+	char		 name[200];
+	char		 path[1024];
+};
+
+static int
+mig_cmp(const void *a, const void *b)
+{
+	const struct migration *x = a, *y = b;
+	return (x->version > y->version) - (x->version < y->version);
+}
+
+/* Files NNNN_name.sql in dir, sorted; exits on a malformed or duplicate name. */
+static size_t
+mig_scan(const char *dir, struct migration *out)
+{
+	DIR		*d;
+	struct dirent	*e;
+	size_t		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		fatalx("schema_dir %s: %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.')
+			continue;
+		if (len < 10 || !isdigit((unsigned char)e->d_name[0]) ||
+		    !isdigit((unsigned char)e->d_name[1]) || !isdigit((unsigned char)e->d_name[2]) ||
+		    !isdigit((unsigned char)e->d_name[3]) || e->d_name[4] != '_' ||
+		    strcmp(e->d_name + len - 4, ".sql") != 0)
+			fatalx("%s/%s: migrations are named NNNN_name.sql", dir, e->d_name);
+		if (n == MAX_MIGRATIONS)
+			fatalx("%s: too many migrations", dir);
+		out[n].version = (unsigned int)atoi(e->d_name);
+		snprintf(out[n].name, sizeof(out[n].name), "%.*s", (int)(len - 9), e->d_name + 5);
+		snprintf(out[n].path, sizeof(out[n].path), "%s/%s", dir, e->d_name);
+		n++;
+	}
+	closedir(d);
+	qsort(out, n, sizeof(*out), mig_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (out[i].version == out[i - 1].version)
+			fatalx("%s: two migrations numbered %04u", dir, out[i].version);
+	return n;
+}
+
+static char *
+slurp(const char *path, size_t max)
+{
+	FILE	*f;
+	char	*s;
+	size_t	 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		fatalx("%s: %s", path, strerror(errno));
+	if ((s = malloc(max + 1)) == NULL)
+		fatalx("out of memory");
+	n = fread(s, 1, max + 1, f);
+	fclose(f);
+	if (n > max)
+		fatalx("%s: larger than %zu bytes", path, max);
+	s[n] = '\0';
+	return s;
+}
+
+/*
+ * Apply pending migrations in order. Each is recorded as "applying"
+ * before it runs and "applied" after; DDL is not transactional in
+ * MySQL, so a row left "applying" means a half-applied schema and
+ * everything stops until an operator repairs it and marks it.
+ */
+static int
+cmd_migrate(struct db *db, const struct center_conf *conf, int argc, char **argv)
+{
+	static struct migration	 mig[MAX_MIGRATIONS];
+	struct db_res		*r = NULL;
+	char			 now[CLOCK_SQL_LEN], sum[SHA256_HEX_LEN + 1], err[512];
+	long long		 mark = 0;
+	size_t			 n, applied = 0;
+
+	if (argc == 3 && strcmp(argv[1], "--mark-applied") == 0)
+		mark = parse_id("mark-applied", argv[2]);
+	else if (argc != 1)
+		fatalx("usage: caasctl migrate [--mark-applied N]");
+	n = mig_scan(conf->schema_dir, mig);
+	check_db(db_run(db, Q_MIG_CREATE, NULL, 0, NULL), "schema_migrations");
+	if (mark) {
+		now_sql(now);
+		check_db(db_run(db, Q_MIG_DONE, (struct db_param[]){ DB_S(now), DB_I(mark) }, 2, &r),
+		    "mark applied");
+		if (r->affected != 1)
+			fatalx("migration %04lld is not recorded", mark);
+		db_res_free(r);
+		printf("migration %04lld marked applied\n", mark);
+		return 0;
+	}
+	check_db(db_run(db, Q_MIG_LIST, NULL, 0, &r), "schema_migrations");
+	for (size_t i = 0; i < r->nrows; i++) {
+		long long v = db_cell_int(r, i, 0);
+		size_t j;
+		if (strcmp(db_cell(r, i, 3), "applying") == 0)
+			fatalx("migration %04lld (%s) was interrupted and is half-applied: repair the "
+			    "schema by hand, then run `caasctl migrate --mark-applied %lld`",
+			    v, db_cell(r, i, 1), v);
+		for (j = 0; j < n && mig[j].version != (unsigned int)v; j++)
+			;
+		if (j == n)
+			fatalx("migration %04lld (%s) is applied but its file is gone from %s",
+			    v, db_cell(r, i, 1), conf->schema_dir);
+		{
+			char *sql = slurp(mig[j].path, MIGRATION_MAX);
+			sha256_hex(sql, strlen(sql), sum);
+			free(sql);
+		}
+		if (strcmp(sum, db_cell(r, i, 2)) != 0)
+			fatalx("%s changed after it was applied; add a new migration instead", mig[j].path);
+		mig[j].version |= 0x80000000u;	/* mark as done */
+	}
+	db_res_free(r);
+	for (size_t i = 0; i < n; i++) {
+		char *sql;
+		if (mig[i].version & 0x80000000u)
+			continue;
+		sql = slurp(mig[i].path, MIGRATION_MAX);
+		sha256_hex(sql, strlen(sql), sum);
+		now_sql(now);
+		check_db(db_run(db, Q_MIG_START, (struct db_param[]){ DB_I(mig[i].version),
+		    DB_S(mig[i].name), DB_S(sum), DB_S(now) }, 4, NULL), "record migration");
+		if (db_exec_script(db, sql, err, sizeof(err)) != 0)
+			fatalx("%s failed: %s — the schema may be half-applied; repair it, then "
+			    "`caasctl migrate --mark-applied %u`", mig[i].path, err, mig[i].version);
+		free(sql);
+		now_sql(now);
+		check_db(db_run(db, Q_MIG_DONE, (struct db_param[]){ DB_S(now),
+		    DB_I(mig[i].version) }, 2, NULL), "record migration");
+		log_info("applied migration %04u %s", mig[i].version, mig[i].name);
+		applied++;
+	}
+	printf("migrate: %zu applied, %zu already in place\n", applied, n - applied);
+	return 0;
+}
+
+/* ---- admin commands ---- */
+
+enum opt_id {
+	O_NAME = 1, O_TYPE, O_INCOMPAT, O_VAT, O_BALANCE, O_ACCOUNT, O_LOGIN,
+	O_PWFILE, O_NOPW, O_ROLE, O_LANG, O_LABEL, O_CITY, O_COUNTRY, O_ORG,
+	O_LEVEL, O_STATUS, O_PRODUCT, O_CENTS
+};
+
+static const struct option long_opts[] = {
+	{ "name", required_argument, NULL, O_NAME },
+	{ "type", required_argument, NULL, O_TYPE },
+	{ "incompatible", no_argument, NULL, O_INCOMPAT },
+	{ "vat-bp", required_argument, NULL, O_VAT },
+	{ "balance-cents", required_argument, NULL, O_BALANCE },
+	{ "account", required_argument, NULL, O_ACCOUNT },
+	{ "login", required_argument, NULL, O_LOGIN },
+	{ "password-file", required_argument, NULL, O_PWFILE },
+	{ "no-password", no_argument, NULL, O_NOPW },
+	{ "role", required_argument, NULL, O_ROLE },
+	{ "lang", required_argument, NULL, O_LANG },
+	{ "label", required_argument, NULL, O_LABEL },
+	{ "city", required_argument, NULL, O_CITY },
+	{ "country", required_argument, NULL, O_COUNTRY },
+	{ "org", required_argument, NULL, O_ORG },
+	{ "level", required_argument, NULL, O_LEVEL },
+	{ "status", required_argument, NULL, O_STATUS },
+	{ "product", required_argument, NULL, O_PRODUCT },
+	{ "cents", required_argument, NULL, O_CENTS },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parsed options of any admin command; each command checks its own. */
+struct opts {
+	const char	*v[O_CENTS + 1];
+	int		 incompatible, no_password;
+};
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	int	 ch;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		if (ch == O_INCOMPAT)
+			o->incompatible = 1;
+		else if (ch == O_NOPW)
+			o->no_password = 1;
+		else if (ch > 0 && ch <= O_CENTS)
+			o->v[ch] = optarg;
+		else
+			fatalx("%s: unknown option (see caasctl help)", argv[0]);
+	}
+	if (optind != argc)
+		fatalx("%s: unexpected argument \"%s\"", argv[0], argv[optind]);
+}
+
+static int
+one_of(const char *v, const char *const *set)
+{
+	for (size_t i = 0; set[i] != NULL; i++)
+		if (strcmp(v, set[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+require_account(struct db *db, long long id)
+{
+	struct db_res *r = NULL;
+
+	check_db(db_run(db, Q_ACCOUNT_BY_ID, (struct db_param[]){ DB_I(id) }, 1, &r), "account");
+	if (r->nrows != 1)
+		fatalx("--account: no account %lld", id);
+	db_res_free(r);
+}
+
+static int
+cmd_account_add(struct db *db, const struct center_conf *conf, int argc, char **argv)
+{
+	static const char *const kinds[] = { "deposit", "monthly", NULL };
+	struct opts	 o;
+	struct db_res	*r = NULL;
+	char		 now[CLOCK_SQL_LEN];
+	long long	 vat, bal;
+
+	parse_opts(argc, argv, &o);
+	need("name", o.v[O_NAME]);
+	check_len("name", o.v[O_NAME], 200);
+	need("type", o.v[O_TYPE]);
+	if (!one_of(o.v[O_TYPE], kinds))
+		fatalx("--type: must be deposit or monthly");
+	vat = o.v[O_VAT] ? parse_nonneg("vat-bp", o.v[O_VAT], 10000) : 2000;
+	bal = o.v[O_BALANCE] ? parse_nonneg("balance-cents", o.v[O_BALANCE], 1000000000000LL) : 0;
+	if (bal != 0 && strcmp(o.v[O_TYPE], "monthly") == 0)
+		fatalx("--balance-cents: monthly accounts have no deposit balance");
+	now_sql(now);
+	check_db(db_run(db, Q_ACCOUNT_INSERT, (struct db_param[]){ DB_S(o.v[O_NAME]),
+	    DB_S(o.v[O_TYPE]), DB_I(!o.incompatible), DB_I(vat), DB_I(bal), DB_S(now) }, 6, &r),
+	    "account");
+	printf("%llu\n", r->insert_id);
+	db_res_free(r);
+	return 0;
+}
+
+static int
+cmd_user_add(struct db *db, const struct center_conf *conf, int argc, char **argv)
+{
+	static const char *const langs[] = { "en", "fr", NULL };
+	struct opts	 o;
+	struct db_res	*r = NULL;
+	char		 now[CLOCK_SQL_LEN], err[256];
+	char		*pw = NULL, *hash = NULL;
+	const char	*role;
+
+	parse_opts(argc, argv, &o);
+	need("account", o.v[O_ACCOUNT]);
+	need("login", o.v[O_LOGIN]);
+	check_len("login", o.v[O_LOGIN], 100);
+	role = o.v[O_ROLE] ? o.v[O_ROLE] : "customer";
+	if (!one_of(role, role_names))
+		fatalx("--role: must be customer, accounting or admin");
+	if (o.v[O_LANG] != NULL && !one_of(o.v[O_LANG], langs))
+		fatalx("--lang: must be en or fr");
+	if (o.v[O_PWFILE] == NULL && !o.no_password)
+		fatalx("--password-file is required (or --no-password for handed-over users)");
+	if (o.v[O_PWFILE] != NULL) {
+		if ((pw = conf_read_secret(o.v[O_PWFILE], err, sizeof(err))) == NULL)
+			fatalx("--password-file: %s", err);
+		if (strlen(pw) < 8)
+			fatalx("--password-file: the password must have at least 8 characters");
+		if ((hash = password_hash(pw)) == NULL)
+			fatalx("password hashing failed");
+	}
+	require_account(db, parse_id("account", o.v[O_ACCOUNT]));
+	now_sql(now);
+	check_db(db_run(db, Q_USER_INSERT, (struct db_param[]){
+	    DB_I(parse_id("account", o.v[O_ACCOUNT])), DB_S(o.v[O_LOGIN]), DB_SN(hash),
+	    DB_S(role), DB_SN(o.v[O_LANG]), DB_S(now) }, 6, &r), "user");
+	printf("%llu\n", r->insert_id);
+	db_res_free(r);
+	free(hash);
+	free(pw);
+	return 0;
+}
+
+static int
+cmd_apikey_add(struct db *db, const struct center_conf *conf, int argc, char **argv)
+{
+	struct opts	 o;
+	char		 tok[TOKEN_B64_LEN + 1], key[TOKEN_B64_LEN + 8], prefix[13];
+	char		 hash[SHA256_HEX_LEN + 1], now[CLOCK_SQL_LEN];
+	long long	 acct;
+
+	parse_opts(argc, argv, &o);
+	need("account", o.v[O_ACCOUNT]);
+	acct = parse_id("account", o.v[O_ACCOUNT]);
+	if (o.v[O_LABEL] != NULL)
+		check_len("label", o.v[O_LABEL], 100);
+	require_account(db, acct);
+	if (crypto_token(tok) == -1)
+		fatalx("no randomness");
+	snprintf(key, sizeof(key), "caas_%s", tok);
+	snprintf(prefix, sizeof(prefix), "%.12s", key);
+	sha256_hex(key, strlen(key), hash);
+	now_sql(now);
+	check_db(db_run(db, Q_APIKEY_INSERT, (struct db_param[]){ DB_I(acct),
+	    DB_S(o.v[O_LABEL] ? o.v[O_LABEL] : "api"), DB_S(prefix), DB_S(hash), DB_S(now) },
+	    5, NULL), "api key");
+	printf("%s\n", key);
+	return 0;
+}
+
+static int
+cmd_org_add(struct db *db, const struct center_conf *conf, int argc, char **argv)
+{
+	struct opts	 o;
+	struct db_res	*r = NULL;
+	char		 now[CLOCK_SQL_LEN];
+	const char	*cc;
+	long long	 acct;
+
+	parse_opts(argc, argv, &o);
+	need("account", o.v[O_ACCOUNT]);
+	need("name", o.v[O_NAME]);
+	need("city", o.v[O_CITY]);
+	need("country", o.v[O_COUNTRY]);
+	check_len("name", o.v[O_NAME], 200);
+	check_len("city", o.v[O_CITY], 100);
+	cc = o.v[O_COUNTRY];
+	if (strlen(cc) != 2 || !isupper((unsigned char)cc[0]) || !isupper((unsigned char)cc[1]))
+		fatalx("--country: an ISO 3166 two-letter code in capitals, like FR");
+	acct = parse_id("account", o.v[O_ACCOUNT]);
+	require_account(db, acct);
+	now_sql(now);
+	check_db(db_run(db, Q_ORG_INSERT, (struct db_param[]){ DB_I(acct), DB_S(o.v[O_NAME]),
+	    DB_S(o.v[O_CITY]), DB_S(cc), DB_S(now) }, 5, &r), "organization");
+	printf("%llu\n", r->insert_id);
+	db_res_free(r);
+	return 0;
+}
+
+static int
+cmd_preval_set(struct db *db, const struct center_conf *conf, int argc, char **argv)
+{
+	static const char *const lv[] = { "DV", "OV", "QWAC", NULL };
+	static const char *const st[] = { "pending", "approved", "rejected", "expired", NULL };
+	struct opts	 o;
+	char		 now[CLOCK_SQL_LEN];
+	int		 rc;
+
+	parse_opts(argc, argv, &o);
+	need("org", o.v[O_ORG]);
+	need("level", o.v[O_LEVEL]);
+	need("status", o.v[O_STATUS]);
+	if (!one_of(o.v[O_LEVEL], lv))
+		fatalx("--level: must be DV, OV or QWAC");
+	if (!one_of(o.v[O_STATUS], st))
+		fatalx("--status: must be pending, approved, rejected or expired");
+	now_sql(now);
+	rc = db_run(db, Q_PREVAL_UPSERT, (struct db_param[]){ DB_I(parse_id("org", o.v[O_ORG])),
+	    DB_S(o.v[O_LEVEL]), DB_S(o.v[O_STATUS]), DB_S(now) }, 4, NULL);
+	if (rc != 0)
+		fatalx("--org: no organization %s (or database error)", o.v[O_ORG]);
+	printf("%s %s %s\n", o.v[O_ORG], o.v[O_LEVEL], o.v[O_STATUS]);
+	return 0;
+}
+
+static int
+cmd_price_set(struct db *db, const struct center_conf *conf, int argc, char **argv)
+{
+	struct opts	 o;
+	struct db_res	*r = NULL;
+	long long	 acct, cents;
+
+	parse_opts(argc, argv, &o);
+	need("account", o.v[O_ACCOUNT]);
+	need("product", o.v[O_PRODUCT]);
+	need("cents", o.v[O_CENTS]);
+	acct = parse_id("account", o.v[O_ACCOUNT]);
+	cents = parse_nonneg("cents", o.v[O_CENTS], 100000000);
+	require_account(db, acct);
+	check_db(db_run(db, Q_PRODUCT_EXISTS, (struct db_param[]){ DB_S(o.v[O_PRODUCT]) }, 1, &r),
+	    "product");
+	if (r->nrows != 1)
+		fatalx("--product: no product %s (DV_SSL, DV_WILDSSL, OV_SSL, OV_WILDSSL, QWAC_SSL)",
+		    o.v[O_PRODUCT]);
+	db_res_free(r);
+	check_db(db_run(db, Q_PRICE_UPSERT, (struct db_param[]){ DB_I(acct),
+	    DB_S(o.v[O_PRODUCT]), DB_I(cents) }, 3, NULL), "price");
+	printf("%lld %s %lld\n", acct, o.v[O_PRODUCT], cents);
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{ "migrate", cmd_migrate, "migrate [--mark-applied N]" },
+	{ "account-add", cmd_account_add, "account-add --name N --type deposit|monthly "
+	    "[--incompatible] [--vat-bp BP] [--balance-cents C]" },
+	{ "user-add", cmd_user_add, "user-add --account ID --login L (--password-file F | "
+	    "--no-password) [--role customer|accounting|admin] [--lang en|fr]" },
+	{ "apikey-add", cmd_apikey_add, "apikey-add --account ID [--label L]" },
+	{ "org-add", cmd_org_add, "org-add --account ID --name N --city C --country CC" },
+	{ "preval-set", cmd_preval_set, "preval-set --org ID --level DV|OV|QWAC "
+	    "--status pending|approved|rejected|expired" },
+	{ "price-set", cmd_price_set, "price-set --account ID --product CODE --cents C" },
+};
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout, "usage: caasctl [-f config] command [options]\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(status ? stderr : stdout, "  caasctl %s\n", cmds[i].usage);
+	exit(status);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct center_conf	 conf;
+	struct db		*db;
+	const char		*path = NULL;
+	int			 i = 1, rc;
+
+	if (argc >= 3 && strcmp(argv[1], "-f") == 0) {
+		path = argv[2];
+		i = 3;
+	}
+	if (i >= argc)
+		usage(2);
+	if (strcmp(argv[i], "help") == 0 || strcmp(argv[i], "--help") == 0)
+		usage(0);
+	for (size_t k = 0; k < NCMDS; k++) {
+		if (strcmp(argv[i], cmds[k].name) != 0)
+			continue;
+		center_conf_load(&conf, path);
+		/* The CLI reports to the terminal whatever the daemon's log setting. */
+		log_init("caasctl", 0, LOG_LVL_INFO);
+		if ((db = center_db_open(&conf, strcmp(cmds[k].name, "migrate") == 0)) == NULL)
+			fatalx("out of memory");
+		if (db_ping(db) != 0)
+			fatalx("database unreachable (%s)", conf.db_host ? conf.db_host : conf.db_socket);
+		rc = cmds[k].fn(db, &conf, argc - i, argv + i);
+		db_close(db);
+		center_conf_free(&conf);
+		return rc;
+	}
+	fprintf(stderr, "caasctl: unknown command \"%s\"\n", argv[i]);
+	usage(2);
+}

@@ -1,0 +1,103 @@
+/*
+ * The customer area's configuration keys (docs/config.md is the
+ * reference; keep both in step).
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "center.h"
+#include "conf.h"
+#include "log.h"
+
+#define K(n, t, d, lo, hi) { #n, t, offsetof(struct center_conf, n), d, lo, hi }
+
+static const struct conf_key center_keys[] = {
+	K(listen, CONF_STR, "unix:/run/acme-caas/center.sock", 0, 0),
+	K(workers, CONF_INT, "4", 1, 256),
+	K(pidfile, CONF_STR, NULL, 0, 0),
+	K(log, CONF_STR, "stderr", 0, 0),
+	K(log_level, CONF_STR, "info", 0, 0),
+	K(db_host, CONF_STR, NULL, 0, 0),
+	K(db_port, CONF_INT, "3306", 1, 65535),
+	K(db_socket, CONF_STR, "/run/mysqld/mysqld.sock", 0, 0),
+	K(db_name, CONF_STR, "center", 0, 0),
+	K(db_user, CONF_STR, "center", 0, 0),
+	K(db_password_file, CONF_STR, NULL, 0, 0),
+	K(views_dir, CONF_STR, "/usr/share/acme-caas/views", 0, 0),
+	K(schema_dir, CONF_STR, "/usr/share/acme-caas/schema/center", 0, 0),
+	K(max_body, CONF_INT, "1048576", 1024, 64L * 1024 * 1024),
+	K(max_query, CONF_INT, "8192", 256, 65536),
+	K(session_ttl, CONF_INT, "28800", 60, 30L * 86400),
+	K(cookie_secure, CONF_BOOL, "true", 0, 0),
+	K(default_lang, CONF_STR, "en", 0, 0),
+	K(auth_mode, CONF_STR, "local", 0, 0),
+	K(auth_header_secret_file, CONF_STR, NULL, 0, 0),
+	K(allow_test_domains, CONF_BOOL, "false", 0, 0),
+};
+#define NKEYS (sizeof(center_keys) / sizeof(center_keys[0]))
+
+void
+center_conf_load(struct center_conf *c, const char *path)
+{
+	char		 err[512];
+	enum log_level	 lvl;
+
+	memset(c, 0, sizeof(*c));
+	if (path == NULL)
+		path = getenv("CAAS_CONFIG");
+	if (path == NULL)
+		path = "/etc/acme-caas/center.conf";
+	if (conf_load(path, center_keys, NKEYS, c, err, sizeof(err)) == -1)
+		fatalx("config: %s", err);
+	if (strcmp(c->log, "stderr") != 0 && strcmp(c->log, "syslog") != 0)
+		fatalx("config: %s: log must be stderr or syslog", path);
+	if (log_level_parse(c->log_level, &lvl) == -1)
+		fatalx("config: %s: log_level must be debug, info, warn or error", path);
+	if (strcmp(c->default_lang, "en") != 0 && strcmp(c->default_lang, "fr") != 0)
+		fatalx("config: %s: default_lang must be en or fr", path);
+	if (strcmp(c->auth_mode, "local") == 0)
+		c->auth_request = 0;
+	else if (strcmp(c->auth_mode, "auth_request") == 0)
+		c->auth_request = 1;
+	else
+		fatalx("config: %s: auth_mode must be local or auth_request", path);
+	if (c->auth_request && c->auth_header_secret_file == NULL)
+		fatalx("config: %s: auth_mode = auth_request needs auth_header_secret_file", path);
+	if (c->auth_header_secret_file != NULL &&
+	    (c->auth_secret = conf_read_secret(c->auth_header_secret_file, err, sizeof(err))) == NULL)
+		fatalx("config: %s", err);
+	if (c->auth_secret != NULL && strlen(c->auth_secret) < 16)
+		fatalx("config: %s: the auth header secret must be at least 16 characters",
+		    c->auth_header_secret_file);
+	if (c->db_password_file != NULL &&
+	    (c->db_password = conf_read_secret(c->db_password_file, err, sizeof(err))) == NULL)
+		fatalx("config: %s", err);
+	log_init("center", strcmp(c->log, "syslog") == 0, lvl);
+}
+
+void
+center_conf_free(struct center_conf *c)
+{
+	conf_free(center_keys, NKEYS, c);
+	free(c->db_password);
+	free(c->auth_secret);
+	memset(c, 0, sizeof(*c));
+}
+
+struct db *
+center_db_open(const struct center_conf *c, int multi)
+{
+	struct db_conf	 dc = {
+		.host = c->db_host,
+		.port = (unsigned int)c->db_port,
+		.socket = c->db_socket,
+		.name = c->db_name,
+		.user = c->db_user,
+		.password = c->db_password,
+	};
+
+	return db_open(&dc, center_sql, Q__MAX, multi);
+}

@@ -1,0 +1,165 @@
+/*
+ * Customer area ("Certificate Center" plugin): configuration, the SQL
+ * statement table, identity and the page handlers. One header names
+ * the module's public face; everything else is static.
+ */
+#ifndef CENTER_H
+#define CENTER_H
+
+#include <time.h>
+
+#include "db.h"
+#include "i18n.h"
+#include "model.h"
+#include "req.h"
+
+/* ---- configuration (docs/config.md) ---- */
+
+struct center_conf {
+	char	*listen;
+	long	 workers;
+	char	*pidfile;
+	char	*log;
+	char	*log_level;
+	char	*db_host;
+	long	 db_port;
+	char	*db_socket;
+	char	*db_name;
+	char	*db_user;
+	char	*db_password_file;
+	char	*views_dir;
+	char	*schema_dir;
+	long	 max_body;
+	long	 max_query;
+	long	 session_ttl;
+	int	 cookie_secure;
+	char	*default_lang;
+	char	*auth_mode;
+	char	*auth_header_secret_file;
+	int	 allow_test_domains;
+
+	/* Derived at load. */
+	char	*db_password;
+	char	*auth_secret;
+	int	 auth_request;	/* auth_mode = auth_request */
+};
+
+/* Load path (or $CAAS_CONFIG, or the default); exits with the reason on error. */
+void	center_conf_load(struct center_conf *, const char *path);
+void	center_conf_free(struct center_conf *);
+/* Open a database handle for the center statement table. */
+struct db *center_db_open(const struct center_conf *, int multi);
+
+/* ---- SQL: every statement of the module, in sql.c ---- */
+
+enum stmt {
+	Q_USER_BY_LOGIN,
+	Q_USER_PRINCIPAL,
+	Q_USER_SET_LANG,
+	Q_SESSION_INSERT,
+	Q_SESSION_LOOKUP,
+	Q_SESSION_TOUCH,
+	Q_SESSION_DELETE,
+	Q_SESSION_PURGE,
+	Q_APIKEY_LOOKUP,
+	Q_APIKEY_TOUCH,
+	Q_ACCOUNT_BY_ID,
+	Q_ACCOUNT_INSERT,
+	Q_USER_INSERT,
+	Q_APIKEY_INSERT,
+	Q_ORG_INSERT,
+	Q_ORG_BY_ID,
+	Q_ORGS_BY_ACCOUNT,
+	Q_PREVAL_UPSERT,
+	Q_PREVALS_BY_ACCOUNT,
+	Q_PREVALS_BY_ORG,
+	Q_PRODUCT_EXISTS,
+	Q_PRICE_UPSERT,
+	Q_PRICES_FOR_ACCOUNT,
+	Q_APPROVED_ORGS,
+	Q_MIG_CREATE,
+	Q_MIG_LIST,
+	Q_MIG_START,
+	Q_MIG_DONE,
+	Q__MAX
+};
+
+extern const char *const center_sql[Q__MAX];
+
+/* ---- identity ---- */
+
+enum role {
+	ROLE_CUSTOMER,
+	ROLE_ACCOUNTING,
+	ROLE_ADMIN,
+	ROLE__MAX
+};
+extern const char *const role_names[ROLE__MAX];
+
+/* Who is asking: a logged-in user (session) or an account's API key. */
+struct principal {
+	int		 authenticated;
+	int		 via_api_key;
+	long long	 user_id;	/* 0 for API keys */
+	char		 login[101];
+	enum role	 role;
+	char		 lang[3];	/* user's setting, may be empty */
+	long long	 account_id;
+	char		 account_name[201];
+	char		 account_kind[8];	/* "deposit" | "monthly" */
+	int		 compatible;
+	long long	 balance_cents;
+	char		 currency[4];
+	long long	 session_id;
+	char		 csrf[44];
+};
+
+/* ---- per-request context ---- */
+
+struct ctx {
+	const struct center_conf	*conf;
+	struct db			*db;
+	struct req			*req;
+	const struct catalog		*cat;
+	struct principal		 who;
+	long long			 ids[4];	/* numeric path segments */
+	size_t				 nids;
+	int				 api;		/* /api/ route: JSON errors */
+};
+
+/* Handlers answer the request themselves and return 0, or return an
+ * HTTP status (>= 400) for the common error page. */
+typedef int (*handler_fn)(struct ctx *);
+
+/* auth.c */
+int	auth_session(struct ctx *);
+int	auth_api_key(struct ctx *);
+int	auth_handover(struct ctx *);
+int	auth_csrf_ok(struct ctx *);
+int	h_login_form(struct ctx *);
+int	h_login(struct ctx *);
+int	h_logout(struct ctx *);
+int	h_language(struct ctx *);
+
+/* pages.c */
+int	h_home(struct ctx *);
+int	h_healthz(struct ctx *);
+int	h_acme_list(struct ctx *);
+int	h_acme_new(struct ctx *);
+int	h_prevalidations(struct ctx *);
+int	h_organization(struct ctx *);
+int	h_api_account(struct ctx *);
+
+/* app.c: the route table and the common response paths */
+void	app_handle(struct ctx *);
+/* New model for view with the session chrome (user, nav, CSRF) filled in. */
+struct model *page_new(struct ctx *, const char *view);
+/* Render model with status, in the media the client asked for. */
+void	page_send(struct ctx *, struct model *, int status);
+/* The common error page / API error: status, message key, optional field. */
+void	page_error(struct ctx *, int status, const char *msgkey, const char *field);
+
+/* The views compiled at start (views/<name>.xsl). */
+extern const char *const center_views[];
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * The one clock of business logic. SQL NOW() is never used for
+ * decisions: jobs take --now, and tests travel in time by setting
+ * CAAS_NOW (ISO 8601 UTC) in the environment of every program.
+ */
+#ifndef CAAS_CLOCK_H
+#define CAAS_CLOCK_H
+
+#include <time.h>
+
+#define CLOCK_SQL_LEN	20	/* "YYYY-MM-DD HH:MM:SS" + NUL */
+
+time_t	clock_now(void);
+/* Pin the clock (a job's --now); 0 unpins it. */
+void	clock_set(time_t);
+/* Parse "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DD HH:MM:SS" (UTC); -1 if invalid. */
+int	clock_parse(const char *s, time_t *out);
+/* UTC DATETIME text for SQL parameters. */
+void	clock_sql(time_t t, char out[CLOCK_SQL_LEN]);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * MariaDB/MySQL access through prepared statements only.
+ *
+ * A module declares all its SQL once, as an array indexed by its own
+ * statement enum; each statement is prepared on first use and kept for
+ * the life of the connection. Parameters are typed values, never text
+ * spliced into SQL. A lost connection is reopened on the next call, so
+ * a worker recovers by itself when the server comes back.
+ */
+#ifndef CAAS_DB_H
+#define CAAS_DB_H
+
+#include <stddef.h>
+
+struct db;
+
+struct db_conf {
+	const char	*host;		/* NULL or "": unix socket */
+	unsigned int	 port;
+	const char	*socket;
+	const char	*name;
+	const char	*user;
+	const char	*password;
+};
+
+enum db_ptype { DBP_NULL, DBP_STR, DBP_INT };
+
+struct db_param {
+	enum db_ptype	 t;
+	const char	*s;
+	long long	 i;
+};
+
+#define DB_S(x)		((struct db_param){ DBP_STR, (x), 0 })
+#define DB_I(x)		((struct db_param){ DBP_INT, NULL, (long long)(x) })
+#define DB_NUL		((struct db_param){ DBP_NULL, NULL, 0 })
+/* A string, or SQL NULL when x is NULL. */
+#define DB_SN(x)	((x) != NULL ? DB_S(x) : DB_NUL)
+
+/* Rows are fetched as text; NULL cells are NULL pointers. */
+struct db_res {
+	size_t			 nrows, ncols;
+	char			**cells;	/* nrows * ncols */
+	unsigned long long	 affected;
+	unsigned long long	 insert_id;
+};
+
+/* Outcome of db_run, beyond 0 for success. */
+#define DB_ERR		(-1)	/* any other error; logged */
+#define DB_EDUP		(-2)	/* duplicate key (unique constraint) */
+#define DB_EDOWN	(-3)	/* server unreachable: answer 503 */
+#define DB_ELOCK	(-4)	/* deadlock or lock wait timeout: retry */
+
+/*
+ * Allocate a handle for the statement table sqls[0..n). Connects at
+ * once but returns the handle even if the server is down (the next
+ * call retries). NULL only on allocation failure. multi enables
+ * multi-statement text for db_exec_script (migrations).
+ */
+struct db	*db_open(const struct db_conf *, const char *const *sqls, size_t n, int multi);
+void		 db_close(struct db *);
+/* 0 if the server answers (reconnecting if needed), DB_EDOWN if not. */
+int		 db_ping(struct db *);
+
+/*
+ * Run statement id with np parameters. If res is non-NULL the result
+ * rows are stored there (caller frees with db_res_free). The number of
+ * rows kept is capped (DB_MAX_ROWS); more is an error.
+ */
+int	db_run(struct db *, int id, const struct db_param *p, size_t np, struct db_res **res);
+void	db_res_free(struct db_res *);
+const char *db_cell(const struct db_res *, size_t row, size_t col);
+long long db_cell_int(const struct db_res *, size_t row, size_t col);
+
+int	db_begin(struct db *);
+int	db_commit(struct db *);
+int	db_rollback(struct db *);
+
+/* Multi-statement text from a trusted file (migrations only). */
+int	db_exec_script(struct db *, const char *sql, char *err, size_t errsz);
+
+#define DB_MAX_ROWS	10000
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * Page rendering: the model goes out as HTML through its view's XSLT
+ * stylesheet, or as its JSON / XML twin, with the security headers on
+ * every response. Stylesheets are compiled once, at start, and run
+ * with libxslt security preferences that forbid file and network
+ * access.
+ */
+#ifndef CAAS_RENDER_H
+#define CAAS_RENDER_H
+
+#include "i18n.h"
+#include "model.h"
+#include "req.h"
+
+/* Compile views_dir/<name>.xsl for each name (NULL-terminated list). */
+int	render_init(const char *views_dir, const char *const *views, char *err, size_t errsz);
+void	render_shutdown(void);
+
+/* Security headers every response carries (CSP, nosniff, framing, caching). */
+void	render_security_headers(struct req *);
+/* Send the model as the given media with the given status. */
+void	render_model(struct req *, const struct model *, int status, enum media,
+	    const struct catalog *);
+
+#endif

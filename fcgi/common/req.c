@@ -1,0 +1,418 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "req.h"
+
+#define HDRS_MAX	8192
+#define COOKIE_MAX	64
+
+const char *const http_method_names[HTTP__MAX] = {
+	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OTHER",
+};
+
+static const char *const media_types[MEDIA__MAX] = {
+	"text/html", "application/json", "application/xml",
+};
+
+const char *
+req_param(const struct req *r, const char *name)
+{
+	return FCGX_GetParam(name, r->fr->envp);
+}
+
+const char *
+kv_get(const struct kvlist *l, const char *key)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].key, key) == 0)
+			return l->v[i].val;
+	return NULL;
+}
+
+size_t
+kv_count(const struct kvlist *l, const char *key)
+{
+	size_t	 n = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		n += strcmp(l->v[i].key, key) == 0;
+	return n;
+}
+
+void
+kv_free(struct kvlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].val);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Percent-decode s[0..len) into a new string; NULL on bad escapes or NUL bytes. */
+static char *
+url_decode(const char *s, size_t len)
+{
+	char	*out, *o;
+
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	for (o = out; len > 0; s++, len--) {
+		if (*s == '+')
+			*o++ = ' ';
+		else if (*s == '%') {
+			int hi, lo;
+			if (len < 3 || (hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0 ||
+			    (hi == 0 && lo == 0)) {
+				free(out);
+				return NULL;
+			}
+			*o++ = (char)(hi * 16 + lo);
+			s += 2;
+			len -= 2;
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+kv_push(struct kvlist *l, char *k, char *v)
+{
+	struct kv	*nv;
+
+	if ((nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	l->v = nv;
+	l->v[l->n].key = k;
+	l->v[l->n].val = v;
+	l->n++;
+	return 0;
+}
+
+int
+kv_parse_urlencoded(struct kvlist *l, const char *s, size_t len, size_t max_fields)
+{
+	const char	*end = s + len, *amp, *eq;
+
+	while (s < end) {
+		char	*k = NULL, *v = NULL;
+
+		if ((amp = memchr(s, '&', (size_t)(end - s))) == NULL)
+			amp = end;
+		if (amp == s) {
+			s++;
+			continue;
+		}
+		if (l->n >= max_fields)
+			return -1;
+		eq = memchr(s, '=', (size_t)(amp - s));
+		k = url_decode(s, (size_t)((eq ? eq : amp) - s));
+		v = eq ? url_decode(eq + 1, (size_t)(amp - eq - 1)) : strdup("");
+		if (k == NULL || v == NULL || kv_push(l, k, v) == -1) {
+			free(k);
+			free(v);
+			return -1;
+		}
+		s = amp + 1;
+	}
+	return 0;
+}
+
+/* Cookie header: "a=b; c=d". Values are not decoded. */
+static void
+parse_cookies(struct kvlist *l, const char *h)
+{
+	while (h != NULL && *h != '\0' && l->n < COOKIE_MAX) {
+		const char	*semi, *eq;
+		char		*k, *v;
+
+		while (*h == ' ')
+			h++;
+		semi = strchr(h, ';');
+		if (semi == NULL)
+			semi = h + strlen(h);
+		eq = memchr(h, '=', (size_t)(semi - h));
+		if (eq != NULL && eq > h) {
+			k = strndup(h, (size_t)(eq - h));
+			v = strndup(eq + 1, (size_t)(semi - eq - 1));
+			if (k == NULL || v == NULL || kv_push(l, k, v) == -1) {
+				free(k);
+				free(v);
+				return;
+			}
+		}
+		h = *semi ? semi + 1 : semi;
+	}
+}
+
+static enum http_method
+parse_method(const char *m)
+{
+	for (int i = 0; i < HTTP_OTHER; i++)
+		if (m != NULL && strcmp(m, http_method_names[i]) == 0)
+			return (enum http_method)i;
+	return HTTP_OTHER;
+}
+
+static int
+media_is(const char *ctype, const char *want)
+{
+	size_t	 n = strlen(want);
+
+	return ctype != NULL && strncasecmp(ctype, want, n) == 0 &&
+	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
+}
+
+/* Read exactly the announced body; the cap was checked by the caller. */
+static int
+read_body(struct req *r, size_t len)
+{
+	if ((r->body = malloc(len + 1)) == NULL)
+		return -1;
+	if ((size_t)FCGX_GetStr(r->body, (int)len, r->fr->in) != len)
+		return -1;
+	r->body[len] = '\0';
+	r->bodylen = len;
+	return 0;
+}
+
+void
+req_parse(struct req *r, FCGX_Request *fr, const struct req_limits *lim)
+{
+	const char	*cl;
+	char		*end;
+	unsigned long long len = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->fr = fr;
+	buf_init(&r->hdrs, HDRS_MAX);
+	r->method_name = req_param(r, "REQUEST_METHOD");
+	r->method = parse_method(r->method_name);
+	r->path = req_param(r, "PATH_INFO");
+	if (r->path == NULL || *r->path == '\0')
+		r->path = req_param(r, "DOCUMENT_URI");
+	if (r->path == NULL || *r->path == '\0')
+		r->path = "/";
+	r->query = req_param(r, "QUERY_STRING");
+	r->content_type = req_param(r, "CONTENT_TYPE");
+	r->accept = req_param(r, "HTTP_ACCEPT");
+	r->accept_language = req_param(r, "HTTP_ACCEPT_LANGUAGE");
+	r->authorization = req_param(r, "HTTP_AUTHORIZATION");
+	r->remote_addr = req_param(r, "REMOTE_ADDR");
+	r->origin = req_param(r, "HTTP_ORIGIN");
+	parse_cookies(&r->cookies, req_param(r, "HTTP_COOKIE"));
+
+	/* Limits first: refuse before reading or parsing anything. */
+	if ((cl = req_param(r, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
+		errno = 0;
+		len = strtoull(cl, &end, 10);
+		if (errno || *end != '\0' || cl[0] == '-') {
+			r->fail = REQ_BAD;
+			r->fail_detail = "Content-Length";
+			return;
+		}
+	}
+	if (len > lim->max_body) {
+		r->fail = REQ_TOO_LARGE;
+		return;
+	}
+	if (r->query != NULL && strlen(r->query) > lim->max_query) {
+		r->fail = REQ_URI_TOO_LONG;
+		return;
+	}
+	if (r->query != NULL && kv_parse_urlencoded(&r->qs, r->query,
+	    strlen(r->query), lim->max_fields) == -1) {
+		r->fail = REQ_BAD;
+		r->fail_detail = "query string";
+		return;
+	}
+	if (len > 0 && read_body(r, (size_t)len) == -1) {
+		r->fail = REQ_BAD;
+		r->fail_detail = "body";
+		return;
+	}
+	if (len > 0 && media_is(r->content_type, "application/x-www-form-urlencoded")) {
+		if (kv_parse_urlencoded(&r->form, r->body, r->bodylen, lim->max_fields) == -1) {
+			r->fail = REQ_BAD;
+			r->fail_detail = "form";
+		}
+	} else if (len > 0 && media_is(r->content_type, "application/json")) {
+		json_error_t	 jerr;
+
+		r->json = json_loadb(r->body, r->bodylen,
+		    JSON_REJECT_DUPLICATES, &jerr);
+		if (r->json == NULL) {
+			r->fail = REQ_BAD;
+			r->fail_detail = "JSON body";
+		}
+	}
+}
+
+void
+req_free(struct req *r)
+{
+	kv_free(&r->qs);
+	kv_free(&r->form);
+	kv_free(&r->cookies);
+	free(r->body);
+	json_decref(r->json);
+	buf_free(&r->hdrs);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Parse one Accept / Accept-Language element "token;q=0.5" into its
+ * token (lower-cased, bounded) and quality in thousandths.
+ */
+static const char *
+next_item(const char *s, char *tok, size_t toksz, int *q)
+{
+	size_t	 n = 0;
+
+	*q = 1000;
+	while (*s == ' ' || *s == ',')
+		s++;
+	if (*s == '\0')
+		return NULL;
+	while (*s && *s != ',' && *s != ';' && *s != ' ') {
+		if (n + 1 < toksz)
+			tok[n++] = (char)tolower((unsigned char)*s);
+		s++;
+	}
+	tok[n] = '\0';
+	while (*s && *s != ',') {
+		if (strncmp(s, ";q=", 3) == 0 || strncmp(s, "; q=", 4) == 0) {
+			s = strchr(s, '=') + 1;
+			*q = (int)(strtod(s, NULL) * 1000);
+		}
+		if (*s)
+			s++;
+	}
+	return s;
+}
+
+enum media
+req_media(const struct req *r, enum media dflt)
+{
+	char		 tok[64];
+	const char	*s = r->accept;
+	int		 q, best_q = 0;
+	enum media	 best = dflt;
+
+	while (s != NULL && (s = next_item(s, tok, sizeof(tok), &q)) != NULL) {
+		for (int m = 0; m < MEDIA__MAX; m++)
+			if (strcmp(tok, media_types[m]) == 0 && q > best_q) {
+				best = (enum media)m;
+				best_q = q;
+			}
+		if (strcmp(tok, "application/xhtml+xml") == 0 && q > best_q) {
+			best = MEDIA_HTML;
+			best_q = q;
+		}
+	}
+	return best;
+}
+
+const char *
+req_language(const struct req *r, const char *const *offered)
+{
+	char		 tok[32];
+	const char	*s = r->accept_language, *best = NULL;
+	int		 q, best_q = 0;
+
+	while (s != NULL && (s = next_item(s, tok, sizeof(tok), &q)) != NULL) {
+		for (size_t i = 0; offered[i] != NULL; i++) {
+			size_t n = strlen(offered[i]);
+			if (strncmp(tok, offered[i], n) == 0 &&
+			    (tok[n] == '\0' || tok[n] == '-') && q > best_q) {
+				best = offered[i];
+				best_q = q;
+			}
+		}
+	}
+	return best;
+}
+
+int
+resp_header(struct req *r, const char *name, const char *value)
+{
+	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL) {
+		log_error("refusing header %s with a line break", name);
+		return -1;
+	}
+	return buf_printf(&r->hdrs, "%s: %s\r\n", name, value);
+}
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 303: return "See Other";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 402: return "Payment Required";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default:  return "Unknown";
+	}
+}
+
+void
+resp_send(struct req *r, int status, const char *ctype, const void *body, size_t len)
+{
+	if (r->sent) {
+		log_error("response sent twice for %s", r->path);
+		return;
+	}
+	r->sent = 1;
+	FCGX_FPrintF(r->fr->out, "Status: %d %s\r\n", status, http_reason(status));
+	if (ctype != NULL)
+		FCGX_FPrintF(r->fr->out, "Content-Type: %s\r\n", ctype);
+	if (r->hdrs.len > 0)
+		FCGX_PutStr(r->hdrs.p, (int)r->hdrs.len, r->fr->out);
+	FCGX_FPrintF(r->fr->out, "Content-Length: %zu\r\n\r\n", len);
+	if (len > 0 && r->method != HTTP_HEAD)
+		FCGX_PutStr(body, (int)len, r->fr->out);
+}
+
+void
+resp_redirect(struct req *r, const char *location)
+{
+	/* Only local absolute paths: no open redirects. */
+	if (location[0] != '/' || location[1] == '/' || location[1] == '\\')
+		location = "/";
+	resp_header(r, "Location", location);
+	resp_send(r, 303, NULL, NULL, 0);
+}
