@@ -203,12 +203,14 @@ authenticate(struct ctx *c, const struct route *rt)
 	else
 		rc = auth_session(c);
 	pick_language(c);
+	/* Public routes only use a session when one is at hand: they still
+	 * work (the login page renders) while the database is away. */
+	if (rc == 0 || rt->auth == AUTH_NONE)
+		return 0;
 	if (rc == DB_EDOWN) {
 		page_error(c, 503, NULL, NULL);
 		return -1;
 	}
-	if (rc == 0 || rt->auth == AUTH_NONE)
-		return 0;
 	if (rt->auth == AUTH_API) {
 		resp_header(c->req, "WWW-Authenticate", "Bearer realm=\"acme-caas\"");
 		page_error(c, 401, "err.apikey", "Authorization");

@@ -240,7 +240,7 @@ h_login_form(struct ctx *c)
 {
 	if (c->conf->auth_request)
 		return 404;
-	if (auth_session(c) == 0) {
+	if (c->who.authenticated) {
 		resp_redirect(c->req, "/acme");
 		return 0;
 	}

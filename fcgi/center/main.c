@@ -67,6 +67,7 @@ serve_one(const struct center_conf *conf, struct db *db, FCGX_Request *fr,
 	struct req	 req;
 	struct ctx	 c;
 
+	(void)db_fresh(db);	/* an outage shows as 503 from the handler */
 	req_parse(&req, fr, lim);
 	memset(&c, 0, sizeof(c));
 	c.conf = conf;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mysql.h>
 #include <errmsg.h>
@@ -19,7 +20,17 @@ struct db {
 	size_t			 nsql;
 	MYSQL_STMT		**stmts;
 	int			 multi;
+	time_t			 last_ok;	/* monotonic seconds of the last success */
 };
+
+static time_t
+mono_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
 
 static void
 db_disconnect(struct db *db)
@@ -124,6 +135,14 @@ classify(struct db *db, unsigned int err, const char *what, const char *msg)
 }
 
 int
+db_fresh(struct db *db)
+{
+	if (db->conn != NULL && mono_now() - db->last_ok <= DB_IDLE_PING)
+		return 0;
+	return db_ping(db);
+}
+
+int
 db_ping(struct db *db)
 {
 	if (db_connect(db) != 0)
@@ -136,6 +155,7 @@ db_ping(struct db *db)
 			return DB_EDOWN;
 		}
 	}
+	db->last_ok = mono_now();
 	return 0;
 }
 
@@ -324,6 +344,7 @@ db_run(struct db *db, int id, const struct db_param *p, size_t np, struct db_res
 		goto out;
 	if ((rc = fetch_rows(db, st, r)) != 0)
 		goto out;
+	db->last_ok = mono_now();
 	r->affected = mysql_stmt_affected_rows(st);
 	r->insert_id = mysql_stmt_insert_id(st);
 	if (res != NULL) {

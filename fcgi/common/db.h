@@ -61,6 +61,14 @@ struct db	*db_open(const struct db_conf *, const char *const *sqls, size_t n, in
 void		 db_close(struct db *);
 /* 0 if the server answers (reconnecting if needed), DB_EDOWN if not. */
 int		 db_ping(struct db *);
+/*
+ * Before serving a request: ping only if the connection has been idle
+ * longer than DB_IDLE_PING seconds, so that a worker whose connection
+ * died while idle (server restart) reconnects instead of failing the
+ * first request. Same return values as db_ping.
+ */
+int		 db_fresh(struct db *);
+#define DB_IDLE_PING	2
 
 /*
  * Run statement id with np parameters. If res is non-NULL the result

@@ -389,20 +389,31 @@ http_reason(int status)
 	}
 }
 
+/*
+ * libfcgi's FCGX_FPrintF has its own printf without C99 length
+ * modifiers (%zu); format with snprintf and write raw bytes.
+ */
 void
 resp_send(struct req *r, int status, const char *ctype, const void *body, size_t len)
 {
+	char	 line[256];
+	int	 n;
+
 	if (r->sent) {
 		log_error("response sent twice for %s", r->path);
 		return;
 	}
 	r->sent = 1;
-	FCGX_FPrintF(r->fr->out, "Status: %d %s\r\n", status, http_reason(status));
-	if (ctype != NULL)
-		FCGX_FPrintF(r->fr->out, "Content-Type: %s\r\n", ctype);
+	n = snprintf(line, sizeof(line), "Status: %d %s\r\n", status, http_reason(status));
+	FCGX_PutStr(line, n, r->fr->out);
+	if (ctype != NULL) {
+		n = snprintf(line, sizeof(line), "Content-Type: %s\r\n", ctype);
+		FCGX_PutStr(line, n, r->fr->out);
+	}
 	if (r->hdrs.len > 0)
 		FCGX_PutStr(r->hdrs.p, (int)r->hdrs.len, r->fr->out);
-	FCGX_FPrintF(r->fr->out, "Content-Length: %zu\r\n\r\n", len);
+	n = snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n", len);
+	FCGX_PutStr(line, n, r->fr->out);
 	if (len > 0 && r->method != HTTP_HEAD)
 		FCGX_PutStr(body, (int)len, r->fr->out);
 }
