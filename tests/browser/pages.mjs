@@ -1,0 +1,217 @@
+// Browser test of the customer area pages: login, ACME list, creation form,
+// language switch, logout, in Debian's chromium driven by playwright-core.
+//
+//   CENTER_URL=… DEMO_DEPOSIT_USER=… DEMO_DEPOSIT_PASSWORD=… node tests/browser/pages.mjs
+//
+// Prints TAP; screenshots go to $TEST_OUT_DIR (default tests/browser/out).
+// Exits 1 when a step fails. The whole run is bounded to 60 s.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BASE = (process.env.CENTER_URL || '').replace(/\/+$/, '');
+const USER = process.env.DEMO_DEPOSIT_USER;
+const PASSWORD = process.env.DEMO_DEPOSIT_PASSWORD;
+const OUT = process.env.TEST_OUT_DIR || join(HERE, 'out');
+const STEP_TIMEOUT = 10000;
+
+let n = 0;
+let failed = 0;
+
+function ok(cond, name, detail) {
+	n++;
+	if (cond) {
+		console.log(`ok ${n} - ${name}`);
+		return;
+	}
+	failed++;
+	console.log(`not ok ${n} - ${name}`);
+	if (detail)
+		for (const line of String(detail).split('\n'))
+			console.log(`#   ${line}`);
+}
+
+// Runs one step: its assertion, or a failure carrying the exception.
+async function step(name, fn) {
+	try {
+		const r = await fn();
+		if (r === true || r === undefined)
+			ok(true, name);
+		else
+			ok(false, name, r);
+	} catch (e) {
+		ok(false, name, e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n') : e);
+	}
+}
+
+function pathOf(page) {
+	return new URL(page.url()).pathname;
+}
+
+async function main() {
+	if (!BASE || !USER || !PASSWORD) {
+		ok(false, 'CENTER_URL, DEMO_DEPOSIT_USER and DEMO_DEPOSIT_PASSWORD are set (run through ./dev test)');
+		console.log(`1..${n}`);
+		return 1;
+	}
+	mkdirSync(OUT, { recursive: true });
+
+	const browser = await chromium.launch({
+		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+		headless: true,
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+		    '--no-first-run', '--disable-background-networking',
+		    '--disable-component-update', '--disable-sync'],
+	});
+	try {
+		const context = await browser.newContext({
+			viewport: { width: 1280, height: 900 },
+			locale: 'en-US',
+		});
+		const page = await context.newPage();
+		page.setDefaultTimeout(STEP_TIMEOUT);
+		page.setDefaultNavigationTimeout(STEP_TIMEOUT);
+
+		// Everything the pages load must load, and nothing may break the CSP.
+		// Refused documents (the 401 of a wrong password) are the steps' business;
+		// Chromium also logs them to the console, which is not a problem.
+		const problems = [];
+		const documents = new Set();
+		page.on('request', (req) => {
+			if (req.resourceType() === 'document')
+				documents.add(req.url());
+		});
+		page.on('requestfailed', (req) => {
+			problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`);
+		});
+		page.on('response', (res) => {
+			if (res.status() >= 400 && res.request().resourceType() !== 'document')
+				problems.push(`HTTP ${res.status()}: ${res.url()}`);
+		});
+		page.on('console', (msg) => {
+			const documentStatus = /^Failed to load resource: the server responded/.test(msg.text()) &&
+			    documents.has(msg.location().url);
+			if ((msg.type() === 'error' && !documentStatus) || /Content Security Policy/i.test(msg.text()))
+				problems.push(`console ${msg.type()}: ${msg.text()} (${msg.location().url})`);
+		});
+		page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+
+		await step('opening /acme without a session leads to the login page', async () => {
+			await page.goto(`${BASE}/acme`);
+			if (pathOf(page) !== '/login')
+				return `landed on ${page.url()}`;
+			if (!(await page.locator('#login-submit').isVisible()))
+				return 'no #login-submit button';
+			const next = new URL(page.url()).searchParams.get('next');
+			return next === '/acme' || `next=${next}`;
+		});
+
+		await step('a wrong password shows the error alert and stays on /login', async () => {
+			await page.fill('input[name=login]', USER);
+			await page.fill('input[name=password]', `${PASSWORD}-wrong`);
+			await Promise.all([page.waitForLoadState('load'), page.click('#login-submit')]);
+			await page.waitForSelector('.flash.error[role=alert]');
+			if (pathOf(page) !== '/login')
+				return `landed on ${page.url()}`;
+			const typed = await page.inputValue('input[name=login]');
+			return typed === USER || `login field holds "${typed}"`;
+		});
+
+		await step('the right password lands on /acme with the empty state and the account name', async () => {
+			await page.fill('input[name=password]', PASSWORD);
+			await Promise.all([page.waitForURL((u) => u.pathname === '/acme'), page.click('#login-submit')]);
+			if (!(await page.locator('#empty-state').isVisible()))
+				return '#empty-state not visible';
+			const account = (await page.locator('header.top .account').textContent()) || '';
+			if (account.trim() === '')
+				return 'no account name in the header';
+			const link = page.locator('#empty-state a[href="/acme/new"]');
+			return (await link.count()) === 1 || 'no "Create a subscription" link in the empty state';
+		});
+
+		await step('screenshot of the list page (acme-list.png)', async () => {
+			await page.screenshot({ path: join(OUT, 'acme-list.png'), fullPage: true });
+		});
+
+		await step('/acme/new offers the three levels, Demo Org SARL under OV and QWAC, and DV SSL prices', async () => {
+			await page.goto(`${BASE}/acme/new`);
+			const form = page.locator('form#create-form');
+			if ((await form.count()) !== 1)
+				return 'no form#create-form';
+			const radios = await form.locator('input[type=radio][name=type]').evaluateAll(
+			    (els) => els.map((e) => e.value));
+			if (radios.join(',') !== 'DV,OV,QWAC')
+				return `type radios: ${radios.join(',')}`;
+			for (const level of ['OV', 'QWAC']) {
+				const opt = form.locator(`select[name=organization_id] optgroup[label="${level}"] option`,
+				    { hasText: 'Demo Org SARL' });
+				if ((await opt.count()) !== 1)
+					return `Demo Org SARL not offered under ${level}`;
+			}
+			const dv = page.locator('#price-list tbody tr', { hasText: 'DV SSL' });
+			if ((await dv.count()) !== 1)
+				return 'DV SSL missing from the price list';
+			const price = (await dv.locator('td.num').textContent()) || '';
+			return /€\s?\d/.test(price) || `DV SSL price cell: "${price}"`;
+		});
+
+		await step('screenshot of the creation form (acme-new.png)', async () => {
+			await page.screenshot({ path: join(OUT, 'acme-new.png'), fullPage: true });
+		});
+
+		await step('no failed request and no CSP violation so far', async () => {
+			return problems.length === 0 || problems.join('\n');
+		});
+
+		await step('switching the language to French shows the page in French', async () => {
+			await Promise.all([page.waitForLoadState('load'),
+			    page.click('form.lang button[value=fr]')]);
+			await page.waitForSelector('html[lang=fr]');
+			if (pathOf(page) !== '/acme/new')
+				return `landed on ${page.url()}`;
+			const h1 = (await page.locator('h1').textContent()) || '';
+			const button = (await page.locator('#preview').textContent()) || '';
+			if (!/abonnement/i.test(h1))
+				return `h1 is "${h1}"`;
+			await page.screenshot({ path: join(OUT, 'acme-new-fr.png'), fullPage: true });
+			return /prix/i.test(button) || `preview button is "${button}"`;
+		});
+
+		await step('logging out returns to /login', async () => {
+			// Back to English first, so that the demo user stays as seeded.
+			await Promise.all([page.waitForLoadState('load'),
+			    page.click('form.lang button[value=en]')]);
+			await page.waitForSelector('html[lang=en]');
+			await Promise.all([page.waitForURL((u) => u.pathname === '/login'), page.click('#logout')]);
+			await page.goto(`${BASE}/acme`);
+			return pathOf(page) === '/login' || `after logout, /acme shows ${page.url()}`;
+		});
+
+		await step('no failed request and no CSP violation at all', async () => {
+			return problems.length === 0 || problems.join('\n');
+		});
+	} finally {
+		await browser.close();
+	}
+	console.log(`1..${n}`);
+	return failed > 0 ? 1 : 0;
+}
+
+const deadline = setTimeout(() => {
+	console.log(`not ok ${n + 1} - the browser test finished within 60 s`);
+	console.log(`1..${n + 1}`);
+	process.exit(1);
+}, 60000);
+
+main().then((rc) => {
+	clearTimeout(deadline);
+	process.exit(rc);
+}, (e) => {
+	clearTimeout(deadline);
+	console.log(`not ok ${n + 1} - the browser starts and the test runs`);
+	console.log(`#   ${String(e && e.stack ? e.stack : e).split('\n').slice(0, 4).join('\n#   ')}`);
+	console.log(`1..${n + 1}`);
+	process.exit(1);
+});
