@@ -134,8 +134,8 @@ open_socket(const char *listen)
 		(void)unlink(path);	/* stale socket from a crash */
 		if ((sock = FCGX_OpenSocket(path, 128)) < 0)
 			fatalx("cannot listen on %s", listen);
-		/* nginx's workers run as another user; the directory guards access. */
-		if (chmod(path, 0666) == -1)
+		/* nginx's workers reach it through the socket's group (docs/nginx.md §1). */
+		if (chmod(path, 0660) == -1)
 			log_warn("chmod %s", path);
 	} else if ((sock = FCGX_OpenSocket(listen, 128)) < 0)
 		fatalx("cannot listen on %s", listen);
