@@ -139,19 +139,11 @@ auth_api_key(struct ctx *c)
 		db_res_free(r);
 		return 1;
 	}
-	memset(p, 0, sizeof(*p));
-	p->authenticated = p->via_api_key = 1;
-	p->role = ROLE_CUSTOMER;
-	snprintf(p->login, sizeof(p->login), "api-key-%lld", db_cell_int(r, 0, 0));
-	p->account_id = db_cell_int(r, 0, 1);
-	snprintf(p->account_name, sizeof(p->account_name), "%s", db_cell(r, 0, 2));
-	snprintf(p->account_kind, sizeof(p->account_kind), "%s", db_cell(r, 0, 3));
-	p->compatible = db_cell_int(r, 0, 4) != 0;
-	p->balance_cents = db_cell_int(r, 0, 5);
-	snprintf(p->currency, sizeof(p->currency), "%s", db_cell(r, 0, 6));
+	principal_from_row(p, r);
+	p->via_api_key = 1;
 	clock_sql(clock_now(), now_s);
 	(void)db_run(c->db, Q_APIKEY_TOUCH,
-	    (struct db_param[]){ DB_S(now_s), DB_I(db_cell_int(r, 0, 0)) }, 2, NULL);
+	    (struct db_param[]){ DB_S(now_s), DB_I(db_cell_int(r, 0, 12)) }, 2, NULL);
 	db_res_free(r);
 	return 0;
 }

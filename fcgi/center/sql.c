@@ -33,8 +33,10 @@ const char *const center_sql[Q__MAX] = {
 	    "DELETE FROM sessions WHERE id = ?",
 	[Q_SESSION_PURGE] =
 	    "DELETE FROM sessions WHERE expires_at <= ? LIMIT 1000",
+	/* Laid out like SESSION_COLS (no session, no user), then the key id. */
 	[Q_APIKEY_LOOKUP] =
-	    "SELECT k.id, a.id, a.name, a.kind, a.compatible, a.balance_cents, a.currency "
+	    "SELECT 0, '', 0, CONCAT('api-key-', k.id), 'customer', '', "
+	    "a.id, a.name, a.kind, a.compatible, a.balance_cents, a.currency, k.id "
 	    "FROM api_keys k JOIN accounts a ON a.id = k.account_id "
 	    "WHERE k.key_hash = ? AND k.revoked_at IS NULL",
 	[Q_APIKEY_TOUCH] =
