@@ -1,0 +1,63 @@
+/*
+ * The bundled CA: configuration shared by its programs (ca-fcgi, the
+ * ACME server; ca-signer, the only holder of the CA key; ca-validator,
+ * which performs challenge validation; caasctl-ca, the admin CLI).
+ * Reference: docs/ca-config.md.
+ */
+#ifndef CA_H
+#define CA_H
+
+#include "db.h"
+
+struct ca_conf {
+	/* ca-fcgi */
+	char	*listen;
+	long	 workers;
+	char	*pidfile;
+	char	*base_url;		/* https://host:port, no trailing slash */
+	long	 max_body;
+	char	*terms_url;
+	char	*website_url;
+	char	*caa_identities;	/* comma-separated */
+	long	 nonce_ttl;		/* seconds */
+	long	 order_ttl;		/* seconds */
+	/* shared */
+	char	*log;
+	char	*log_level;
+	char	*db_host;
+	long	 db_port;
+	char	*db_socket;
+	char	*db_name;
+	char	*db_user;
+	char	*db_password_file;
+	char	*schema_dir;
+	char	*eab_key_file;		/* 64 hex chars: AES-256-GCM key for EAB HMAC keys */
+	/* ca-signer */
+	char	*signer_socket;
+	char	*signer_pidfile;
+	char	*ca_dir;		/* root.pem, root.key (init only), issuing.pem, issuing.key */
+	long	 validity_days;
+	char	*crl_url;
+	char	*aia_url;
+	/* ca-validator */
+	char	*validator_socket;	/* datagram socket: a byte wakes the validator */
+	char	*validator_pidfile;
+	long	 validator_workers;
+	long	 http01_port;		/* 80 in production */
+	char	*resolve;		/* "SUFFIX=ADDR,…" e.g. "test=127.0.0.1"; dev/test only */
+	int	 allow_private_addresses;	/* false in production */
+	long	 validation_timeout;	/* seconds per attempt */
+	long	 validation_max_bytes;	/* response cap */
+
+	/* Derived at load. */
+	char	*db_password;
+	unsigned char eab_key[32];
+};
+
+/* Load path (or $CA_CONFIG, or /etc/acme-caas/ca.conf); exits with the reason on error.
+ * prog is the log prefix ("ca", "ca-signer", …). */
+void		 ca_conf_load(struct ca_conf *, const char *path, const char *prog);
+void		 ca_conf_free(struct ca_conf *);
+struct db	*ca_db_open(const struct ca_conf *, const char *const *sqls, size_t n, int multi);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * The bundled CA's configuration keys (docs/ca-config.md is the
+ * reference; keep both in step).
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ca.h"
+#include "conf.h"
+#include "log.h"
+
+#define K(n, t, d, lo, hi) { #n, t, offsetof(struct ca_conf, n), d, lo, hi }
+
+static const struct conf_key ca_keys[] = {
+	K(listen, CONF_STR, "unix:/run/acme-caas/ca.sock", 0, 0),
+	K(workers, CONF_INT, "4", 1, 256),
+	K(pidfile, CONF_STR, NULL, 0, 0),
+	K(base_url, CONF_STR, NULL, 0, 0),
+	K(max_body, CONF_INT, "65536", 1024, 1048576),
+	K(terms_url, CONF_STR, NULL, 0, 0),
+	K(website_url, CONF_STR, NULL, 0, 0),
+	K(caa_identities, CONF_STR, NULL, 0, 0),
+	K(nonce_ttl, CONF_INT, "3600", 10, 86400),
+	K(order_ttl, CONF_INT, "604800", 60, 30L * 86400),
+	K(log, CONF_STR, "stderr", 0, 0),
+	K(log_level, CONF_STR, "info", 0, 0),
+	K(db_host, CONF_STR, NULL, 0, 0),
+	K(db_port, CONF_INT, "3306", 1, 65535),
+	K(db_socket, CONF_STR, "/run/mysqld/mysqld.sock", 0, 0),
+	K(db_name, CONF_STR, "ca", 0, 0),
+	K(db_user, CONF_STR, "ca", 0, 0),
+	K(db_password_file, CONF_STR, NULL, 0, 0),
+	K(schema_dir, CONF_STR, "/usr/share/acme-caas/schema/ca", 0, 0),
+	K(eab_key_file, CONF_STR, NULL, 0, 0),
+	K(signer_socket, CONF_STR, "/run/acme-caas/signer.sock", 0, 0),
+	K(signer_pidfile, CONF_STR, NULL, 0, 0),
+	K(ca_dir, CONF_STR, "/var/lib/acme-caas/ca", 0, 0),
+	K(validity_days, CONF_INT, "90", 1, 398),
+	K(crl_url, CONF_STR, NULL, 0, 0),
+	K(aia_url, CONF_STR, NULL, 0, 0),
+	K(validator_socket, CONF_STR, "/run/acme-caas/validator.sock", 0, 0),
+	K(validator_pidfile, CONF_STR, NULL, 0, 0),
+	K(validator_workers, CONF_INT, "2", 1, 64),
+	K(http01_port, CONF_INT, "80", 1, 65535),
+	K(resolve, CONF_STR, NULL, 0, 0),
+	K(allow_private_addresses, CONF_BOOL, "false", 0, 0),
+	K(validation_timeout, CONF_INT, "10", 1, 120),
+	K(validation_max_bytes, CONF_INT, "4096", 256, 65536),
+};
+#define NKEYS (sizeof(ca_keys) / sizeof(ca_keys[0]))
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+void
+ca_conf_load(struct ca_conf *c, const char *path, const char *prog)
+{
+	char		 err[512], *hex = NULL;
+	enum log_level	 lvl;
+
+	memset(c, 0, sizeof(*c));
+	if (path == NULL)
+		path = getenv("CA_CONFIG");
+	if (path == NULL)
+		path = "/etc/acme-caas/ca.conf";
+	if (conf_load(path, ca_keys, NKEYS, c, err, sizeof(err)) == -1)
+		fatalx("config: %s", err);
+	if (strcmp(c->log, "stderr") != 0 && strcmp(c->log, "syslog") != 0)
+		fatalx("config: %s: log must be stderr or syslog", path);
+	if (log_level_parse(c->log_level, &lvl) == -1)
+		fatalx("config: %s: log_level must be debug, info, warn or error", path);
+	if (c->base_url == NULL || strncmp(c->base_url, "https://", 8) != 0 ||
+	    c->base_url[strlen(c->base_url) - 1] == '/')
+		fatalx("config: %s: base_url must be https://host[:port] without a trailing slash", path);
+	if (c->db_password_file != NULL &&
+	    (c->db_password = conf_read_secret(c->db_password_file, err, sizeof(err))) == NULL)
+		fatalx("config: %s", err);
+	if (c->eab_key_file == NULL)
+		fatalx("config: %s: eab_key_file is required (64 hex characters)", path);
+	if ((hex = conf_read_secret(c->eab_key_file, err, sizeof(err))) == NULL)
+		fatalx("config: %s", err);
+	if (strlen(hex) != 64)
+		fatalx("config: %s: expected 64 hex characters", c->eab_key_file);
+	for (size_t i = 0; i < 32; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			fatalx("config: %s: expected 64 hex characters", c->eab_key_file);
+		c->eab_key[i] = (unsigned char)(hi * 16 + lo);
+	}
+	OPENSSL_cleanse(hex, strlen(hex));
+	free(hex);
+	log_init(prog, strcmp(c->log, "syslog") == 0, lvl);
+}
+
+void
+ca_conf_free(struct ca_conf *c)
+{
+	conf_free(ca_keys, NKEYS, c);
+	free(c->db_password);
+	OPENSSL_cleanse(c->eab_key, sizeof(c->eab_key));
+	memset(c, 0, sizeof(*c));
+}
+
+struct db *
+ca_db_open(const struct ca_conf *c, const char *const *sqls, size_t n, int multi)
+{
+	struct db_conf	 dc = {
+		.host = c->db_host,
+		.port = (unsigned int)c->db_port,
+		.socket = c->db_socket,
+		.name = c->db_name,
+		.user = c->db_user,
+		.password = c->db_password,
+	};
+
+	return db_open(&dc, sqls, n, multi);
+}
