@@ -87,18 +87,4 @@ const char *const center_sql[Q__MAX] = {
 	    "SELECT o.id, o.name, p.level FROM organizations o "
 	    "JOIN prevalidations p ON p.organization_id = o.id "
 	    "WHERE o.account_id = ? AND p.status = 'approved' ORDER BY p.level, o.name LIMIT 1500",
-	[Q_MIG_CREATE] =
-	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    " version INT UNSIGNED NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL,"
-	    " checksum CHAR(64) CHARACTER SET ascii NOT NULL,"
-	    " state ENUM('applying','applied') NOT NULL,"
-	    " started_at DATETIME NOT NULL, finished_at DATETIME NULL"
-	    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-	[Q_MIG_LIST] =
-	    "SELECT version, name, checksum, state FROM schema_migrations ORDER BY version",
-	[Q_MIG_START] =
-	    "INSERT INTO schema_migrations (version, name, checksum, state, started_at) "
-	    "VALUES (?, ?, ?, 'applying', ?)",
-	[Q_MIG_DONE] =
-	    "UPDATE schema_migrations SET state = 'applied', finished_at = ? WHERE version = ?",
 };

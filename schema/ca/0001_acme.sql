@@ -8,7 +8,7 @@ CREATE TABLE eab_keys (
   level         ENUM('DV','OV','QWAC') NOT NULL,
   status        ENUM('pending','valid','suspended','deactivated') NOT NULL DEFAULT 'pending'
                 COMMENT 'pending until the first ACME account binds it',
-  hmac_enc      VARBINARY(128) NOT NULL COMMENT 'AES-256-GCM: 12-byte IV | ciphertext | 16-byte tag',
+  hmac_enc      VARCHAR(128) CHARACTER SET ascii NOT NULL COMMENT 'base64url of AES-256-GCM: 12-byte IV | ciphertext | 16-byte tag',
   org_name      VARCHAR(200) NULL,
   org_city      VARCHAR(100) NULL,
   org_country   CHAR(2) CHARACTER SET ascii NULL,

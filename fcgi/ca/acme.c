@@ -1,0 +1,533 @@
+/*
+ * The ACME resources of the bundled CA (RFC 8555): directory, nonces,
+ * accounts with External Account Binding, orders, authorizations,
+ * challenges, finalize and certificate download. One directory per
+ * validation level: <base_url>/v2/{DV,OV,QWAC}; an account (and the
+ * EAB key it was bound with) works only below its own level.
+ *
+ * Every POST goes through acme_auth(): content type, flattened JWS,
+ * algorithm allowlist, url equal to the request URL, nonce consumed
+ * exactly once (a DELETE whose row count decides, so every worker on
+ * every host agrees), jwk xor kid, account and key status, signature.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "acme.h"
+#include "acme_handlers.h"
+#include "clock.h"
+#include "crypto.h"
+#include "csr.h"
+#include "log.h"
+#include "signer.h"
+
+#define URL_MAX		512
+#define CONTACTS_MAX	10
+#define CONTACT_LEN_MAX	256
+
+const char *const level_names[LVL__MAX] = { "DV", "OV", "QWAC" };
+
+static const struct {
+	const char	*name;
+	int		 status;
+} problems[PB__MAX] = {
+	[PB_MALFORMED] = { "malformed", 400 },
+	[PB_UNAUTHORIZED] = { "unauthorized", 403 },
+	[PB_BAD_NONCE] = { "badNonce", 400 },
+	[PB_BAD_SIG_ALG] = { "badSignatureAlgorithm", 400 },
+	[PB_BAD_PUBLIC_KEY] = { "badPublicKey", 400 },
+	[PB_ACCOUNT_DOES_NOT_EXIST] = { "accountDoesNotExist", 400 },
+	[PB_EXTERNAL_ACCOUNT_REQUIRED] = { "externalAccountRequired", 403 },
+	[PB_REJECTED_IDENTIFIER] = { "rejectedIdentifier", 400 },
+	[PB_UNSUPPORTED_IDENTIFIER] = { "unsupportedIdentifier", 400 },
+	[PB_ORDER_NOT_READY] = { "orderNotReady", 403 },
+	[PB_BAD_CSR] = { "badCSR", 400 },
+	[PB_SERVER_INTERNAL] = { "serverInternal", 500 },
+	[PB_BAD_REVOCATION_REASON] = { "badRevocationReason", 400 },
+	[PB_ALREADY_REVOKED] = { "alreadyRevoked", 400 },
+};
+
+/* ---- responses ---- */
+
+/* A fresh nonce in Replay-Nonce; stored so any worker can accept it. */
+static void
+add_nonce(struct actx *ax)
+{
+	char	 tok[TOKEN_B64_LEN + 1], exp[CLOCK_SQL_LEN];
+
+	if (crypto_token(tok) == -1)
+		return;
+	clock_sql(clock_now() + ax->conf->nonce_ttl, exp);
+	if (db_run(ax->db, A_NONCE_INSERT, (struct db_param[]){ DB_S(tok), DB_S(exp) }, 2, NULL) != 0)
+		return;
+	resp_header(ax->req, "Replay-Nonce", tok);
+}
+
+static void
+common_headers(struct actx *ax)
+{
+	char	 link[URL_MAX + 32];
+
+	snprintf(link, sizeof(link), "<%s>;rel=\"index\"", ax->dir);
+	resp_header(ax->req, "Link", link);
+	resp_header(ax->req, "Cache-Control", "no-store");
+	resp_header(ax->req, "X-Content-Type-Options", "nosniff");
+}
+
+static void
+send_json(struct actx *ax, int status, json_t *j, const char *ctype, const char *location)
+{
+	char	*text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	common_headers(ax);
+	add_nonce(ax);
+	if (location != NULL)
+		resp_header(ax->req, "Location", location);
+	if (text == NULL) {
+		resp_send(ax->req, 500, "text/plain", "out of memory\n", 14);
+		return;
+	}
+	resp_send(ax->req, status, ctype, text, strlen(text));
+	free(text);
+}
+
+/* §7.4.2: the chain as application/pem-certificate-chain, with a fresh nonce. */
+void
+acme_send_pem(struct actx *ax, const char *pem)
+{
+	common_headers(ax);
+	add_nonce(ax);
+	resp_send(ax->req, 200, "application/pem-certificate-chain", pem, strlen(pem));
+}
+
+void
+acme_reply(struct actx *ax, int status, json_t *j, const char *location)
+{
+	send_json(ax, status, j, "application/json", location);
+	json_decref(j);
+}
+
+/* An RFC 7807 problem document, optionally with subproblems (RFC 8555 §6.7.1). */
+void
+acme_problem_sub(struct actx *ax, enum problem t, const char *detail, json_t *subs)
+{
+	char	 type[96];
+	json_t	*j;
+
+	snprintf(type, sizeof(type), "urn:ietf:params:acme:error:%s", problems[t].name);
+	j = json_pack("{s:s, s:s, s:i}", "type", type, "detail", detail, "status", problems[t].status);
+	if (j != NULL && subs != NULL)
+		json_object_set(j, "subproblems", subs);
+	json_decref(subs);
+	if (j == NULL) {
+		resp_send(ax->req, 500, "text/plain", "out of memory\n", 14);
+		return;
+	}
+	send_json(ax, problems[t].status, j, "application/problem+json", NULL);
+	json_decref(j);
+}
+
+void
+acme_problem(struct actx *ax, enum problem t, const char *fmt, ...)
+{
+	char	 detail[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	acme_problem_sub(ax, t, detail, NULL);
+}
+
+void
+acme_db_problem(struct actx *ax, int rc)
+{
+	acme_problem(ax, PB_SERVER_INTERNAL, rc == DB_EDOWN ?
+	    "the CA's database is unavailable; try again shortly" : "internal database error");
+}
+
+/* RFC 3339 from a DATETIME cell. */
+void
+acme_time(const char *sql, char out[32])
+{
+	snprintf(out, 32, "%.10sT%.8sZ", sql, sql != NULL && strlen(sql) >= 19 ? sql + 11 : "00:00:00");
+}
+
+void
+acme_url(const struct actx *ax, char *out, size_t outsz, const char *res, long long id)
+{
+	snprintf(out, outsz, "%s/%s/%lld", ax->dir, res, id);
+}
+
+/* ---- directory and nonces ---- */
+
+static void
+h_directory(struct actx *ax)
+{
+	char	 u[5][URL_MAX];
+	json_t	*meta, *caa = json_array(), *j;
+	static const char *const res[5] = {
+		"new-nonce", "new-account", "new-order", "revoke-cert", "key-change" };
+
+	for (int i = 0; i < 5; i++)
+		snprintf(u[i], sizeof(u[i]), "%s/%s", ax->dir, res[i]);
+	if (ax->conf->caa_identities != NULL) {
+		char *list = strdup(ax->conf->caa_identities), *save = NULL, *t;
+		for (t = list ? strtok_r(list, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+			json_array_append_new(caa, json_string(t + strspn(t, " ")));
+		free(list);
+	}
+	meta = json_pack("{s:b, s:o}", "externalAccountRequired", 1, "caaIdentities", caa);
+	if (ax->conf->terms_url != NULL)
+		json_object_set_new(meta, "termsOfService", json_string(ax->conf->terms_url));
+	if (ax->conf->website_url != NULL)
+		json_object_set_new(meta, "website", json_string(ax->conf->website_url));
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "newNonce", u[0], "newAccount", u[1],
+	    "newOrder", u[2], "revokeCert", u[3], "keyChange", u[4], "meta", meta);
+	common_headers(ax);
+	{
+		char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		resp_send(ax->req, 200, "application/json", text, text ? strlen(text) : 0);
+		free(text);
+	}
+	json_decref(j);
+}
+
+/* RFC 8555 §7.2: HEAD answers 200, GET 204, both with a fresh nonce. */
+static void
+h_new_nonce(struct actx *ax)
+{
+	common_headers(ax);
+	add_nonce(ax);
+	resp_send(ax->req, ax->req->method == HTTP_HEAD ? 200 : 204, NULL, NULL, 0);
+}
+
+/* ---- authentication of POSTs ---- */
+
+static int
+load_account(struct actx *ax, long long id)
+{
+	struct db_res	*r = NULL;
+	const char	*why;
+	json_t		*jwk;
+	int		 rc;
+
+	if ((rc = db_run(ax->db, A_ACCOUNT_BY_ID, (struct db_param[]){ DB_I(id) }, 1, &r)) != 0) {
+		acme_db_problem(ax, rc);
+		return -1;
+	}
+	if (r->nrows != 1) {
+		db_res_free(r);
+		acme_problem(ax, PB_ACCOUNT_DOES_NOT_EXIST, "no account at that kid");
+		return -1;
+	}
+	ax->acct_id = id;
+	ax->eab_id = db_cell_int(r, 0, 2);
+	snprintf(ax->acct_status, sizeof(ax->acct_status), "%s", db_cell(r, 0, 1));
+	snprintf(ax->eab_status, sizeof(ax->eab_status), "%s", db_cell(r, 0, 4));
+	ax->acct_contact = json_loads(db_cell(r, 0, 5) ? db_cell(r, 0, 5) : "[]", 0, NULL);
+	snprintf(ax->org_o, sizeof(ax->org_o), "%s", db_cell(r, 0, 7) ? db_cell(r, 0, 7) : "");
+	snprintf(ax->org_l, sizeof(ax->org_l), "%s", db_cell(r, 0, 8) ? db_cell(r, 0, 8) : "");
+	snprintf(ax->org_c, sizeof(ax->org_c), "%s", db_cell(r, 0, 9) ? db_cell(r, 0, 9) : "");
+	if (strcmp(db_cell(r, 0, 3), level_names[ax->lvl]) != 0) {
+		acme_problem(ax, PB_UNAUTHORIZED, "this account belongs to the %s directory",
+		    db_cell(r, 0, 3));
+		db_res_free(r);
+		return -1;
+	}
+	jwk = json_loads(db_cell(r, 0, 6), 0, NULL);
+	ax->key = jwk ? jwk_to_pkey(jwk, &why) : NULL;
+	json_decref(jwk);
+	db_res_free(r);
+	if (ax->key == NULL) {
+		acme_problem(ax, PB_SERVER_INTERNAL, "stored account key unusable");
+		return -1;
+	}
+	return 0;
+}
+
+/* The account behind a kid URL of this directory. */
+static int
+kid_account(struct actx *ax, const char *kid)
+{
+	char		 prefix[URL_MAX];
+	const char	*idp;
+	char		*end;
+	long long	 id;
+
+	snprintf(prefix, sizeof(prefix), "%s/acct/", ax->dir);
+	if (strncmp(kid, prefix, strlen(prefix)) != 0) {
+		acme_problem(ax, PB_MALFORMED, "kid is not an account URL of this directory");
+		return -1;
+	}
+	idp = kid + strlen(prefix);
+	errno = 0;
+	id = strtoll(idp, &end, 10);
+	if (errno || *end != '\0' || id <= 0) {
+		acme_problem(ax, PB_MALFORMED, "kid is not an account URL of this directory");
+		return -1;
+	}
+	return load_account(ax, id);
+}
+
+static int
+consume_nonce(struct actx *ax, const char *nonce)
+{
+	char		 now[CLOCK_SQL_LEN];
+	struct db_res	*r = NULL;
+	int		 rc;
+	unsigned long long n;
+
+	if (nonce == NULL || strlen(nonce) != TOKEN_B64_LEN) {
+		acme_problem(ax, PB_BAD_NONCE, "the nonce is missing or malformed");
+		return -1;
+	}
+	clock_sql(clock_now(), now);
+	rc = db_run(ax->db, A_NONCE_CONSUME, (struct db_param[]){ DB_S(nonce), DB_S(now) }, 2, &r);
+	if (rc != 0) {
+		acme_db_problem(ax, rc);
+		return -1;
+	}
+	n = r->affected;
+	db_res_free(r);
+	if (n != 1) {
+		acme_problem(ax, PB_BAD_NONCE, "the nonce was already used, expired or never issued");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+content_type_ok(const struct req *r)
+{
+	const char	*ct = r->content_type;
+	size_t		 n = strlen("application/jose+json");
+
+	return ct != NULL && strncasecmp(ct, "application/jose+json", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';');
+}
+
+/*
+ * RFC 8555 §6.2–6.5 for one POST. want_jwk: the resource takes a jwk
+ * (newAccount); otherwise a kid naming a valid account of this level.
+ * Returns 0 with ax->jws, ax->key (and the account) set, or -1 after
+ * answering with the problem.
+ */
+int
+acme_auth(struct actx *ax, int want_jwk)
+{
+	json_t		*body = NULL, *jwk;
+	const char	*why, *url, *kid;
+	char		 expect[URL_MAX];
+	int		 badalg, rc = -1;
+
+	if (!content_type_ok(ax->req)) {
+		acme_problem(ax, PB_MALFORMED, "Content-Type must be application/jose+json");
+		return -1;
+	}
+	body = json_loadb(ax->req->body ? ax->req->body : "", ax->req->bodylen,
+	    JSON_REJECT_DUPLICATES, NULL);
+	if (body == NULL || jws_parse(body, 0, &ax->jws, &why, &badalg) != 0) {
+		acme_problem(ax, badalg ? PB_BAD_SIG_ALG : PB_MALFORMED, "%s",
+		    body == NULL ? "the body is not JSON" : why);
+		goto out;
+	}
+	ax->have_jws = 1;
+	snprintf(expect, sizeof(expect), "%s%s", ax->conf->base_url, ax->req->path);
+	url = json_string_value(json_object_get(ax->jws.protected, "url"));
+	if (url == NULL || strcmp(url, expect) != 0) {
+		acme_problem(ax, PB_UNAUTHORIZED, "the JWS url must be %s", expect);
+		goto out;
+	}
+	if (consume_nonce(ax, json_string_value(json_object_get(ax->jws.protected, "nonce"))) != 0)
+		goto out;
+	jwk = json_object_get(ax->jws.protected, "jwk");
+	kid = json_string_value(json_object_get(ax->jws.protected, "kid"));
+	if ((jwk != NULL) == (json_object_get(ax->jws.protected, "kid") != NULL)) {
+		acme_problem(ax, PB_MALFORMED, "the protected header needs exactly one of jwk and kid");
+		goto out;
+	}
+	if (want_jwk && jwk == NULL) {
+		acme_problem(ax, PB_MALFORMED, "this resource needs a jwk, not a kid");
+		goto out;
+	}
+	if (!want_jwk && kid == NULL) {
+		acme_problem(ax, PB_MALFORMED, "this resource needs a kid, not a jwk");
+		goto out;
+	}
+	if (jwk != NULL) {
+		if ((ax->key = jwk_to_pkey(jwk, &why)) == NULL) {
+			acme_problem(ax, PB_BAD_PUBLIC_KEY, "%s", why);
+			goto out;
+		}
+		ax->jwk = json_incref(jwk);
+	} else if (kid_account(ax, kid) != 0)
+		goto out;
+	if (!jws_alg_matches(ax->jws.alg, ax->key)) {
+		acme_problem(ax, PB_BAD_SIG_ALG, "the algorithm does not match the key");
+		goto out;
+	}
+	if (!jws_verify(&ax->jws, ax->key)) {
+		acme_problem(ax, PB_MALFORMED, "the JWS signature does not verify");
+		goto out;
+	}
+	if (kid != NULL && strcmp(ax->acct_status, "valid") != 0) {
+		acme_problem(ax, PB_UNAUTHORIZED, "the account is %s", ax->acct_status);
+		goto out;
+	}
+	if (kid != NULL && strcmp(ax->eab_status, "valid") != 0) {
+		acme_problem(ax, PB_UNAUTHORIZED, "the account's external account key is %s",
+		    ax->eab_status);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(body);
+	return rc;
+}
+
+/* ---- the wake-up of the validator ---- */
+
+void
+acme_wake_validator(const struct actx *ax)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	if (ax->conf->validator_socket == NULL ||
+	    strlen(ax->conf->validator_socket) >= sizeof(sun.sun_path))
+		return;
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, ax->conf->validator_socket, strlen(ax->conf->validator_socket));
+	/* Best effort: the validator also polls. */
+	(void)sendto(fd, "w", 1, 0, (struct sockaddr *)&sun, sizeof(sun));
+	close(fd);
+}
+
+/* ---- dispatch ---- */
+
+struct aroute {
+	const char	*res;		/* "" for the directory itself */
+	int		 has_id;
+	const char	*tail;		/* after the id, or NULL */
+	int		 method;	/* HTTP_GET (also HEAD) or HTTP_POST */
+	int		 head_too;
+	void		(*fn)(struct actx *);
+};
+
+static const struct aroute aroutes[] = {
+	{ "", 0, NULL, HTTP_GET, 1, h_directory },
+	{ "new-nonce", 0, NULL, HTTP_GET, 1, h_new_nonce },
+	{ "new-account", 0, NULL, HTTP_POST, 0, h_new_account },
+	{ "acct", 1, NULL, HTTP_POST, 0, h_account },
+	{ "acct", 1, "orders", HTTP_POST, 0, h_account_orders },
+	{ "new-order", 0, NULL, HTTP_POST, 0, h_new_order },
+	{ "order", 1, NULL, HTTP_POST, 0, h_order },
+	{ "authz", 1, NULL, HTTP_POST, 0, h_authz },
+	{ "chall", 1, NULL, HTTP_POST, 0, h_challenge },
+	{ "finalize", 1, NULL, HTTP_POST, 0, h_finalize },
+	{ "cert", 1, NULL, HTTP_POST, 0, h_certificate },
+};
+
+/* Split "/v2/LEVEL[/res[/id[/tail]]]"; 0 on success. */
+static int
+parse_path(struct actx *ax, const char *path, char *res, size_t ressz, char *tail, size_t tailsz)
+{
+	char		 buf[256], *parts[5] = { 0 }, *save = NULL, *t;
+	size_t		 n = 0;
+	int		 l;
+
+	if (strlen(path) >= sizeof(buf) || strncmp(path, "/v2/", 4) != 0)
+		return -1;
+	memcpy(buf, path + 4, strlen(path + 4) + 1);
+	if (buf[0] == '\0' || buf[strlen(buf) - 1] == '/')
+		return -1;
+	for (t = strtok_r(buf, "/", &save); t != NULL && n < 5; t = strtok_r(NULL, "/", &save))
+		parts[n++] = t;
+	if (t != NULL || n == 0 || n > 4)
+		return -1;
+	for (l = 0; l < LVL__MAX; l++)
+		if (strcmp(parts[0], level_names[l]) == 0)
+			break;
+	if (l == LVL__MAX)
+		return -1;
+	ax->lvl = (enum level)l;
+	snprintf(ax->dir, sizeof(ax->dir), "%s/v2/%s", ax->conf->base_url, level_names[l]);
+	snprintf(res, ressz, "%s", n > 1 ? parts[1] : "");
+	tail[0] = '\0';
+	ax->id = 0;
+	if (n > 2) {
+		char *end;
+		errno = 0;
+		ax->id = strtoll(parts[2], &end, 10);
+		if (errno || *end != '\0' || ax->id <= 0)
+			return -1;
+	}
+	if (n > 3)
+		snprintf(tail, tailsz, "%s", parts[3]);
+	return 0;
+}
+
+void
+acme_handle(struct actx *ax)
+{
+	char			 res[32], tail[32];
+	const struct aroute	*rt = NULL;
+	int			 known = 0;
+
+	if (ax->req->fail != REQ_OK) {
+		snprintf(ax->dir, sizeof(ax->dir), "%s/v2", ax->conf->base_url);
+		acme_problem(ax, PB_MALFORMED, ax->req->fail == REQ_TOO_LARGE ?
+		    "the request is larger than this server accepts" : "the request is malformed");
+		return;
+	}
+	if (parse_path(ax, ax->req->path, res, sizeof(res), tail, sizeof(tail)) != 0) {
+		snprintf(ax->dir, sizeof(ax->dir), "%s/v2", ax->conf->base_url);
+		acme_problem(ax, PB_MALFORMED, "no such resource: directories are "
+		    "%s/v2/DV, /v2/OV and /v2/QWAC", ax->conf->base_url);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(aroutes) / sizeof(aroutes[0]); i++) {
+		const struct aroute *a = &aroutes[i];
+		if (strcmp(a->res, res) != 0 || a->has_id != (ax->id != 0) ||
+		    strcmp(a->tail ? a->tail : "", tail) != 0)
+			continue;
+		known = 1;
+		if ((int)ax->req->method == a->method ||
+		    (a->head_too && ax->req->method == HTTP_HEAD))
+			rt = a;
+	}
+	if (rt == NULL) {
+		if (known)
+			resp_header(ax->req, "Allow", strcmp(res, "") == 0 || strcmp(res, "new-nonce") == 0 ?
+			    "GET, HEAD" : "POST");
+		acme_problem(ax, PB_MALFORMED, known ? "method not allowed on this resource" :
+		    "no such resource");
+		return;
+	}
+	if (rt->method == HTTP_POST && acme_auth(ax, rt->fn == h_new_account) != 0)
+		return;
+	rt->fn(ax);
+}
+
+void
+actx_free(struct actx *ax)
+{
+	if (ax->have_jws)
+		jws_free(&ax->jws);
+	EVP_PKEY_free(ax->key);
+	json_decref(ax->jwk);
+	json_decref(ax->acct_contact);
+}

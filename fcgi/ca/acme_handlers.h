@@ -1,0 +1,56 @@
+/*
+ * The ACME server's request context and resource handlers (acme.c
+ * dispatches; accounts.c and orders.c implement the resources).
+ */
+#ifndef CA_ACME_HANDLERS_H
+#define CA_ACME_HANDLERS_H
+
+#include "acme.h"
+
+struct actx {
+	const struct ca_conf	*conf;
+	struct db		*db;
+	struct req		*req;
+	enum level		 lvl;
+	char			 dir[256];	/* <base_url>/v2/<LEVEL> */
+	long long		 id;		/* numeric path segment */
+
+	/* Set by acme_auth. */
+	struct jws		 jws;
+	int			 have_jws;
+	EVP_PKEY		*key;		/* the request's verified key */
+	json_t			*jwk;		/* newAccount only */
+	long long		 acct_id, eab_id;	/* kid requests */
+	char			 acct_status[16], eab_status[16];
+	json_t			*acct_contact;
+	char			 org_o[201], org_l[101], org_c[3];
+};
+
+void	acme_handle(struct actx *);
+void	actx_free(struct actx *);
+int	acme_auth(struct actx *, int want_jwk);
+
+void	acme_reply(struct actx *, int status, json_t *j, const char *location);
+void	acme_send_pem(struct actx *, const char *pem);
+void	acme_problem(struct actx *, enum problem, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	acme_problem_sub(struct actx *, enum problem, const char *detail, json_t *subs);
+void	acme_db_problem(struct actx *, int rc);
+void	acme_time(const char *sql, char out[32]);
+void	acme_url(const struct actx *, char *out, size_t outsz, const char *res, long long id);
+void	acme_wake_validator(const struct actx *);
+
+/* accounts.c */
+void	h_new_account(struct actx *);
+void	h_account(struct actx *);
+void	h_account_orders(struct actx *);
+
+/* orders.c */
+void	h_new_order(struct actx *);
+void	h_order(struct actx *);
+void	h_authz(struct actx *);
+void	h_challenge(struct actx *);
+void	h_finalize(struct actx *);
+void	h_certificate(struct actx *);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * ca-fcgi: the bundled CA's ACME server, a prefork FastCGI daemon
+ * (common/prefork.c) whose workers each own one database connection.
+ * It never reads the CA key (the signer does) and never connects to
+ * customers' servers (the validator does).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "acme.h"
+#include "acme_handlers.h"
+#include "log.h"
+#include "prefork.h"
+
+static void
+serve_one(const struct ca_conf *conf, struct db *db, FCGX_Request *fr,
+    const struct req_limits *lim)
+{
+	struct req	 req;
+	struct actx	 ax;
+
+	(void)db_fresh(db);
+	req_parse(&req, fr, lim);
+	memset(&ax, 0, sizeof(ax));
+	ax.conf = conf;
+	ax.db = db;
+	ax.req = &req;
+	acme_handle(&ax);
+	(void)db_rollback(db);
+	actx_free(&ax);
+	req_free(&req);
+}
+
+static void
+worker(int sock, void *arg)
+{
+	const struct ca_conf	*conf = arg;
+	FCGX_Request		 fr;
+	struct db		*db;
+	struct req_limits	 lim = {
+		.max_body = (size_t)conf->max_body,
+		.max_query = 1024,
+		.max_fields = 16,
+	};
+
+	if ((db = ca_db_open(conf, acme_sql, A__MAX, 0)) == NULL)
+		fatalx("worker: out of memory");
+	if (FCGX_InitRequest(&fr, sock, 0) != 0)
+		fatalx("worker: FCGX_InitRequest failed");
+	while (!prefork_stopping() && FCGX_Accept_r(&fr) >= 0) {
+		serve_one(conf, db, &fr, &lim);
+		FCGX_Finish_r(&fr);
+	}
+	db_close(db);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ca_conf	 conf;
+	struct prefork	 pf;
+	const char	*path = NULL;
+	int		 ch;
+
+	while ((ch = getopt(argc, argv, "f:")) != -1)
+		switch (ch) {
+		case 'f':
+			path = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: ca-fcgi [-f config]\n");
+			return 2;
+		}
+	ca_conf_load(&conf, path, "ca");
+	pf = (struct prefork){ .listen = conf.listen, .workers = conf.workers,
+	    .pidfile = conf.pidfile, .fn = worker, .arg = &conf };
+	prefork_run(&pf);
+	ca_conf_free(&conf);
+	log_info("stopped");
+	return 0;
+}
