@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""RFC 8555 protocol tests against the bundled CA, with a client of our own
+(python3-cryptography + requests from Debian), so that every refusal can be
+provoked precisely: bad JWS, replayed nonce, wrong url, wrong level directory,
+CSR with an extra SAN, suspended key, expired domain, cross-account access.
+Prints TAP. Needs the stack's demo.env in the environment (./dev test)."""
+
+import base64
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+from cryptography.x509.oid import NameOID
+
+ENV = os.environ
+DV, OV = ENV["ACME_DV_URL"], ENV["ACME_OV_URL"]
+BUNDLE = ENV["ACME_CA_BUNDLE"]
+PORT = int(ENV["ACME_HTTP01_PORT"])
+CTL = [ENV["CAASCTL_CA"], "-f", ENV["CA_CONF"]]
+
+n_tests = 0
+n_failed = 0
+
+
+def ok(cond, desc, diag=None):
+    global n_tests, n_failed
+    n_tests += 1
+    if not cond:
+        n_failed += 1
+    print(("ok" if cond else "not ok") + " %d - %s" % (n_tests, desc))
+    if not cond and diag is not None:
+        for line in str(diag).splitlines()[:20]:
+            print("# " + line)
+    sys.stdout.flush()
+
+
+def b64(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def ctl(*args):
+    return subprocess.run(CTL + list(args), check=True, capture_output=True, text=True).stdout.split()
+
+
+class Key:
+    def __init__(self):
+        self.priv = ec.generate_private_key(ec.SECP256R1())
+        nums = self.priv.public_key().public_numbers()
+        self.jwk = {"crv": "P-256", "kty": "EC",
+                    "x": b64(nums.x.to_bytes(32, "big")), "y": b64(nums.y.to_bytes(32, "big"))}
+        canon = json.dumps(self.jwk, sort_keys=True, separators=(",", ":"))
+        self.thumb = b64(hashlib.sha256(canon.encode()).digest())
+
+    def sign(self, data):
+        der = self.priv.sign(data, ec.ECDSA(hashes.SHA256()))
+        r, s = utils.decode_dss_signature(der)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+class Client:
+    def __init__(self, directory):
+        self.s = requests.Session()
+        self.s.verify = BUNDLE
+        self.s.trust_env = False  # env CA bundles would override verify
+        self.dir = self.s.get(directory, timeout=10).json()
+        self.key = Key()
+        self.kid = None
+        self.nonce = None
+
+    def new_nonce(self):
+        r = self.s.head(self.dir["newNonce"], timeout=10)
+        return r.headers["Replay-Nonce"]
+
+    def jws(self, url, payload, nonce=None, use_jwk=False, prot_extra=None, key=None):
+        key = key or self.key
+        prot = {"alg": "ES256", "url": url, "nonce": nonce or self.nonce or self.new_nonce()}
+        if use_jwk or self.kid is None:
+            prot["jwk"] = key.jwk
+        else:
+            prot["kid"] = self.kid
+        prot.update(prot_extra or {})
+        p64 = b64(json.dumps(prot))
+        y64 = "" if payload is None else b64(json.dumps(payload))
+        sig = key.sign((p64 + "." + y64).encode())
+        return {"protected": p64, "payload": y64, "signature": b64(sig)}
+
+    def post(self, url, payload, body=None, ctype="application/jose+json", **kw):
+        body = body if body is not None else self.jws(url, payload, **kw)
+        r = self.s.post(url, data=json.dumps(body), headers={"Content-Type": ctype}, timeout=20)
+        self.nonce = r.headers.get("Replay-Nonce")
+        return r
+
+    def eab(self, kid, hmac_b64, url=None, jwk=None):
+        prot = b64(json.dumps({"alg": "HS256", "kid": kid, "url": url or self.dir["newAccount"]}))
+        pay = b64(json.dumps(jwk or self.key.jwk))
+        keyb = base64.urlsafe_b64decode(hmac_b64 + "=" * (-len(hmac_b64) % 4))
+        mac = hmac.new(keyb, (prot + "." + pay).encode(), hashlib.sha256).digest()
+        return {"protected": prot, "payload": pay, "signature": b64(mac)}
+
+    def register(self, kid, hmac_b64, **kw):
+        r = self.post(self.dir["newAccount"], {"termsOfServiceAgreed": True,
+                      "externalAccountBinding": self.eab(kid, hmac_b64, **kw)}, use_jwk=True)
+        if r.status_code in (200, 201):
+            self.kid = r.headers["Location"]
+        return r
+
+
+def ptype(r):
+    try:
+        return r.json().get("type", "").rsplit(":", 1)[-1]
+    except ValueError:
+        return "(not JSON: %d)" % r.status_code
+
+
+def detail(r):
+    try:
+        return r.json().get("detail", "")
+    except ValueError:
+        return r.text[:200]
+
+
+class Responder(http.server.BaseHTTPRequestHandler):
+    tokens = {}
+
+    def do_GET(self):
+        tok = self.path.rsplit("/", 1)[-1]
+        body = self.tokens.get(tok)
+        self.send_response(200 if body else 404)
+        self.end_headers()
+        if body:
+            self.wfile.write(body.encode())
+
+    def log_message(self, *a):
+        pass
+
+
+def csr_for(names, extra=()):
+    k = ec.generate_private_key(ec.SECP256R1())
+    b = x509.CertificateSigningRequestBuilder().subject_name(
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+    b = b.add_extension(x509.SubjectAlternativeName(
+        [x509.DNSName(n) for n in list(names) + list(extra)]), critical=False)
+    return b64(b.sign(k, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+
+
+def order_ready(c, names):
+    """newOrder, answer every http-01 challenge, wait for ready. Returns (order URL, order)."""
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": n} for n in names]})
+    if r.status_code != 201:
+        return None, r
+    url, order = r.headers["Location"], r.json()
+    for az in order["authorizations"]:
+        a = c.post(az, None).json()
+        ch = [x for x in a["challenges"] if x["type"] == "http-01"][0]
+        Responder.tokens[ch["token"]] = ch["token"] + "." + c.key.thumb
+        c.post(ch["url"], {})
+    for _ in range(200):
+        order = c.post(url, None).json()
+        if order["status"] != "pending":
+            break
+        time.sleep(0.05)
+    return url, order
+
+
+def main():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Responder)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+
+    kid, hm = ctl("eab-add", "--level", "DV")
+    ctl("domain-add", "--kid", kid, "--domain", "proto.test")
+    ctl("domain-add", "--kid", kid, "--domain", "*.wild.proto.test")
+
+    c = Client(DV)
+    meta = c.dir.get("meta", {})
+    ok(meta.get("externalAccountRequired") is True, "directory says EAB is required")
+    ok("caaIdentities" in meta and "termsOfService" in meta and "website" in meta,
+       "directory meta has caaIdentities, termsOfService and website", meta)
+    r = c.s.head(c.dir["newNonce"])
+    ok(r.status_code == 200 and len(r.headers.get("Replay-Nonce", "")) > 20, "HEAD newNonce: 200 with a nonce")
+    r = c.s.get(c.dir["newNonce"])
+    ok(r.status_code == 204 and r.headers.get("Cache-Control") == "no-store", "GET newNonce: 204, no-store")
+
+    r = c.post(c.dir["newAccount"], {"termsOfServiceAgreed": True}, use_jwk=True)
+    ok(r.status_code == 403 and ptype(r) == "externalAccountRequired", "newAccount without EAB is refused",
+       r.text)
+    bad = hm[:-2] + ("A" if hm[-2] != "A" else "B") + hm[-1]
+    r1 = c.register(kid, bad)
+    ok(ptype(r1) == "unauthorized", "a wrong HMAC is refused", r1.text)
+    r2 = c.register("no-such-kid-at-all", hm)
+    ok(ptype(r2) == "unauthorized" and detail(r1) == detail(r2),
+       "an unknown kid gets the same answer as a wrong MAC", (r1.text, r2.text))
+    r = Client(OV).register(kid, hm)
+    ok(ptype(r) == "unauthorized" and "DV directory" in detail(r), "a DV key is refused on the OV directory",
+       r.text)
+    other = Key()
+    r = c.post(c.dir["newAccount"], {"externalAccountBinding": c.eab(kid, hm, jwk=other.jwk)}, use_jwk=True)
+    ok(ptype(r) == "malformed", "an EAB over another key than the account's is refused", r.text)
+
+    r = c.register(kid, hm)
+    ok(r.status_code == 201 and r.headers.get("Location", "").startswith(DV + "/acct/"),
+       "newAccount with EAB: 201 and the account URL", r.text)
+    acct = c.kid
+    r = c.post(c.dir["newAccount"], {"onlyReturnExisting": True}, use_jwk=True)
+    ok(r.status_code == 200 and r.headers.get("Location") == acct, "onlyReturnExisting finds the account")
+    c2 = Client(DV)
+    r = c2.post(c2.dir["newAccount"], {"onlyReturnExisting": True}, use_jwk=True)
+    ok(ptype(r) == "accountDoesNotExist", "onlyReturnExisting for an unknown key", r.text)
+    r = c2.register(kid, hm)
+    ok(r.status_code == 201 and c2.kid != acct, "a second ACME account may bind the same EAB key")
+
+    # Bad JWS
+    body = c.jws(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]})
+    body["signature"] = body["signature"][:-4] + ("AAAA" if not body["signature"].endswith("AAAA") else "BBBB")
+    r = c.post(c.dir["newOrder"], None, body=body)
+    ok(r.status_code == 400 and ptype(r) == "malformed", "a bad signature is refused", r.text)
+    ok(len(r.headers.get("Replay-Nonce", "")) > 20, "errors carry a fresh Replay-Nonce")
+    ok(r.headers.get("Content-Type", "").startswith("application/problem+json"), "errors are problem documents")
+    r = c.post(c.dir["newOrder"], {"identifiers": []}, prot_extra={"alg": "HS256"})
+    ok(ptype(r) == "badSignatureAlgorithm", "HS256 on an account JWS is refused", r.text)
+    r = c.post(c.dir["newOrder"], {"identifiers": []}, prot_extra={"jwk": c.key.jwk})
+    ok(ptype(r) == "malformed" and "exactly one of jwk and kid" in detail(r), "jwk and kid together are refused")
+    r = c.post(c.dir["newOrder"], {"identifiers": []}, use_jwk=True)
+    ok(ptype(r) == "malformed", "newOrder signed with a jwk instead of a kid is refused", r.text)
+    r = c.post(c.dir["newOrder"], {}, ctype="application/json")
+    ok(ptype(r) == "malformed" and "jose+json" in detail(r), "the wrong Content-Type is refused", r.text)
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]},
+               prot_extra={"url": c.dir["newAccount"]})
+    ok(ptype(r) == "unauthorized" and "url" in detail(r), "a JWS whose url is not the request URL is refused",
+       r.text)
+
+    # Nonces
+    n = c.new_nonce()
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]}, nonce=n)
+    ok(r.status_code == 201, "a fresh nonce is accepted", r.text)
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]}, nonce=n)
+    ok(ptype(r) == "badNonce", "a replayed nonce is refused", r.text)
+    r = c.post(c.dir["newOrder"], {"identifiers": []}, nonce="A" * 43)
+    ok(ptype(r) == "badNonce", "an invented nonce is refused")
+    # The same nonce sent to several workers at once: exactly one request wins.
+    wins = []
+    for _ in range(10):
+        n = c.new_nonce()
+        bodies = [c.jws(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]}, nonce=n)
+                  for _ in range(4)]
+        res = []
+        def send(b):
+            s = requests.Session()
+            s.verify = BUNDLE
+            s.trust_env = False
+            res.append(s.post(c.dir["newOrder"], data=json.dumps(b),
+                              headers={"Content-Type": "application/jose+json"}, timeout=20).status_code)
+        ts = [threading.Thread(target=send, args=(b,)) for b in bodies]
+        [t.start() for t in ts]
+        [t.join() for t in ts]
+        wins.append(res.count(201))
+    ok(all(w == 1 for w in wins), "a nonce raced by 4 concurrent requests is accepted exactly once (10 rounds)",
+       wins)
+
+    # Allowlist
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"},
+                                                   {"type": "dns", "value": "evil.test"}]})
+    ok(ptype(r) == "rejectedIdentifier" and "evil.test" in detail(r),
+       "a name not enrolled is rejected, naming it", r.text)
+    subs = r.json().get("subproblems", []) if r.headers.get("Content-Type", "").startswith("application/problem") else []
+    ok(len(subs) == 1 and subs[0]["identifier"]["value"] == "evil.test", "one subproblem per rejected name", subs)
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "a.b.wild.proto.test"}]})
+    ok(ptype(r) == "rejectedIdentifier", "a wildcard enrollment does not cover two labels below", r.text)
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "mail.proto.test"}]})
+    ok(ptype(r) == "rejectedIdentifier", "a plain enrollment covers only the name and www", r.text)
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "ip", "value": "127.0.0.1"}]})
+    ok(ptype(r) == "unsupportedIdentifier", "IP identifiers are not supported", r.text)
+
+    # Issuance, with the refusals on the way
+    url, order = order_ready(c, ["www.proto.test"])
+    ok(order.get("status") == "ready", "http-01 validation makes the order ready", order)
+    r = c.post(order["finalize"], {"csr": csr_for(["www.proto.test"], extra=["proto.test"])})
+    ok(ptype(r) == "badCSR" and "not in the order" in detail(r), "a CSR with an extra SAN is refused", r.text)
+    r = c2.post(url, None)
+    ok(r.status_code >= 400, "another account cannot read this order", r.text)
+    r = c.s.get(url)
+    ok(r.status_code == 405 or ptype(r) == "malformed", "GET on an order is refused (POST-as-GET only)")
+    r = c.post(order["finalize"], {"csr": csr_for(["www.proto.test"])})
+    ok(r.status_code == 200 and r.json().get("status") == "valid", "finalize issues the certificate", r.text)
+    cert_url = r.json().get("certificate", "")
+    r = c.post(cert_url, None)
+    ok(r.status_code == 200 and r.headers.get("Content-Type") == "application/pem-certificate-chain",
+       "the certificate downloads as a PEM chain")
+    pems = r.text.split("-----END CERTIFICATE-----")[:-1] if r.status_code == 200 else []
+    certs = [x509.load_pem_x509_certificate((p + "-----END CERTIFICATE-----\n").encode()) for p in pems]
+    ok(len(certs) == 2, "leaf and issuing CA in the chain")
+    if certs:
+        san = certs[0].extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        ok(san.get_values_for_type(x509.DNSName) == ["www.proto.test"], "the SAN is the ordered name")
+        days = (certs[0].not_valid_after - certs[0].not_valid_before).days
+        ok(89 <= days <= 90, "valid for 90 days", days)
+        ok(certs[0].serial_number.bit_length() > 64 and certs[0].serial_number.bit_length() <= 128,
+           "a random serial of up to 128 bits")
+    r = c2.post(cert_url, None)
+    ok(r.status_code >= 400, "another account cannot download the certificate")
+    r = c.post(order["finalize"], {"csr": csr_for(["www.proto.test"])})
+    ok(ptype(r) == "orderNotReady", "a valid order cannot be finalized again", r.text)
+
+    # Expired domain: newOrder refused, and finalize re-checks the allowlist.
+    url2, order2 = order_ready(c, ["proto.test"])
+    ok(order2.get("status") == "ready", "second order ready")
+    ctl("domain-expire", "--kid", kid, "--domain", "proto.test")
+    r = c.post(order2["finalize"], {"csr": csr_for(["proto.test"])})
+    ok(ptype(r) == "rejectedIdentifier", "finalize after the domain expired is refused", r.text)
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]})
+    ok(ptype(r) == "rejectedIdentifier", "newOrder for an expired domain is refused", r.text)
+    ctl("domain-add", "--kid", kid, "--domain", "proto.test")
+
+    # Suspended key
+    ctl("eab-status", "--kid", kid, "--status", "suspended")
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]})
+    ok(ptype(r) == "unauthorized" and "suspended" in detail(r), "a suspended key's accounts are refused", r.text)
+    c3 = Client(DV)
+    r = c3.register(kid, hm)
+    ok(ptype(r) == "unauthorized", "a suspended key cannot bind new accounts", r.text)
+    ctl("eab-status", "--kid", kid, "--status", "valid")
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]})
+    ok(r.status_code == 201, "unsuspended, the account orders again", r.text)
+
+    # Wrong level directory with a kid
+    co = Client(OV)
+    co.kid, co.key = acct, c.key
+    r = co.post(co.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]})
+    ok(r.status_code >= 400, "a DV account cannot use the OV directory", r.text)
+
+    # Deactivation
+    r = c2.post(c2.kid, {"status": "deactivated"})
+    ok(r.status_code == 200 and r.json().get("status") == "deactivated", "an account can deactivate itself")
+    r = c2.post(c2.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]})
+    ok(ptype(r) == "unauthorized", "a deactivated account is refused", r.text)
+
+    srv.shutdown()
+    print("1..%d" % n_tests)
+    return 1 if n_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
