@@ -316,3 +316,87 @@ h_account_orders(struct actx *ax)
 	db_res_free(r);
 	acme_reply(ax, 200, json_pack("{s:o}", "orders", list), NULL);
 }
+
+/*
+ * Key rollover (§7.3.5): the outer JWS (already verified, kid = the
+ * account) carries an inner JWS signed by the new key, with the new
+ * jwk, the same url, and {"account": kid, "oldKey": current JWK}. A new
+ * key already bound to another account answers 409 with its URL.
+ */
+void
+h_key_change(struct actx *ax)
+{
+	struct jws	 in;
+	struct db_res	*r = NULL;
+	EVP_PKEY	*newkey = NULL;
+	json_t		*jwk, *canon = NULL, *oldkey;
+	const char	*why, *kid = json_string_value(json_object_get(ax->jws.protected, "kid"));
+	const char	*url, *acct;
+	char		 oldthumb[44], newthumb[44], curthumb[44], loc[URL_MAX], *text = NULL;
+	int		 badalg, rc;
+
+	memset(&in, 0, sizeof(in));
+	if (jws_parse(ax->jws.payload, 0, &in, &why, &badalg) != 0) {
+		acme_problem(ax, badalg ? PB_BAD_SIG_ALG : PB_MALFORMED, "inner JWS: %s", why);
+		return;
+	}
+	url = json_string_value(json_object_get(in.protected, "url"));
+	jwk = json_object_get(in.protected, "jwk");
+	if (url == NULL || strcmp(url, json_string_value(json_object_get(ax->jws.protected, "url"))) != 0 ||
+	    jwk == NULL || json_object_get(in.protected, "kid") != NULL) {
+		acme_problem(ax, PB_MALFORMED, "inner JWS: needs the same url as the outer one and a jwk, no kid");
+		goto out;
+	}
+	if ((newkey = jwk_to_pkey(jwk, &why)) == NULL) {
+		acme_problem(ax, PB_BAD_PUBLIC_KEY, "new key: %s", why);
+		goto out;
+	}
+	if (!jws_alg_matches(in.alg, newkey) || !jws_verify(&in, newkey)) {
+		acme_problem(ax, PB_MALFORMED, "inner JWS: the signature by the new key does not verify");
+		goto out;
+	}
+	acct = json_string_value(json_object_get(in.payload, "account"));
+	oldkey = json_object_get(in.payload, "oldKey");
+	if (acct == NULL || kid == NULL || strcmp(acct, kid) != 0 || oldkey == NULL ||
+	    jwk_thumbprint(oldkey, oldthumb) != 0) {
+		acme_problem(ax, PB_MALFORMED, "inner payload: needs account (the outer kid) and oldKey");
+		goto out;
+	}
+	if (jwk_thumbprint(ax->acct_jwk, curthumb) != 0 || strcmp(oldthumb, curthumb) != 0) {
+		acme_problem(ax, PB_UNAUTHORIZED, "oldKey is not the account's current key");
+		goto out;
+	}
+	if (jwk_thumbprint(jwk, newthumb) != 0 || (canon = jwk_canonical(jwk)) == NULL ||
+	    (text = json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		acme_problem(ax, PB_BAD_PUBLIC_KEY, "the new key cannot be thumbprinted");
+		goto out;
+	}
+	rc = db_run(ax->db, A_ACCOUNT_ROLLOVER, (struct db_param[]){ DB_S(text), DB_S(newthumb),
+	    DB_I(ax->acct_id), DB_S(curthumb) }, 4, &r);
+	if (rc == DB_EDUP) {
+		struct db_res *o = NULL;
+		if (db_run(ax->db, A_ACCOUNT_BY_THUMB, (struct db_param[]){ DB_S(newthumb) }, 1, &o) == 0 &&
+		    o->nrows == 1) {
+			acme_url(ax, loc, sizeof(loc), "acct", db_cell_int(o, 0, 0));
+			resp_header(ax->req, "Location", loc);
+		}
+		db_res_free(o);
+		acme_problem(ax, PB_CONFLICT, "the new key is already the key of another account");
+		goto out;
+	}
+	if (rc != 0 || r->affected != 1) {
+		if (rc != 0)
+			acme_db_problem(ax, rc);
+		else
+			acme_problem(ax, PB_UNAUTHORIZED, "the account key changed meanwhile; retry");
+		goto out;
+	}
+	log_info("account %lld rolled over to a new key", ax->acct_id);
+	acme_reply(ax, 200, account_json(ax, ax->acct_id, "valid", ax->acct_contact), NULL);
+out:
+	free(text);
+	json_decref(canon);
+	EVP_PKEY_free(newkey);
+	db_res_free(r);
+	jws_free(&in);
+}

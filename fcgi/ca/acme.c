@@ -54,6 +54,7 @@ static const struct {
 	[PB_SERVER_INTERNAL] = { "serverInternal", 500 },
 	[PB_BAD_REVOCATION_REASON] = { "badRevocationReason", 400 },
 	[PB_ALREADY_REVOKED] = { "alreadyRevoked", 400 },
+	[PB_CONFLICT] = { "malformed", 409 },
 };
 
 /* ---- responses ---- */
@@ -246,7 +247,7 @@ load_account(struct actx *ax, long long id)
 	}
 	jwk = json_loads(db_cell(r, 0, 6), 0, NULL);
 	ax->key = jwk ? jwk_to_pkey(jwk, &why) : NULL;
-	json_decref(jwk);
+	ax->acct_jwk = jwk;
 	db_res_free(r);
 	if (ax->key == NULL) {
 		acme_problem(ax, PB_SERVER_INTERNAL, "stored account key unusable");
@@ -433,6 +434,7 @@ static const struct aroute aroutes[] = {
 	{ "new-account", 0, NULL, HTTP_POST, 0, h_new_account },
 	{ "acct", 1, NULL, HTTP_POST, 0, h_account },
 	{ "acct", 1, "orders", HTTP_POST, 0, h_account_orders },
+	{ "key-change", 0, NULL, HTTP_POST, 0, h_key_change },
 	{ "new-order", 0, NULL, HTTP_POST, 0, h_new_order },
 	{ "order", 1, NULL, HTTP_POST, 0, h_order },
 	{ "authz", 1, NULL, HTTP_POST, 0, h_authz },
@@ -530,4 +532,5 @@ actx_free(struct actx *ax)
 	EVP_PKEY_free(ax->key);
 	json_decref(ax->jwk);
 	json_decref(ax->acct_contact);
+	json_decref(ax->acct_jwk);
 }

@@ -23,6 +23,7 @@ struct actx {
 	long long		 acct_id, eab_id;	/* kid requests */
 	char			 acct_status[16], eab_status[16];
 	json_t			*acct_contact;
+	json_t			*acct_jwk;	/* the account's stored key */
 	char			 org_o[201], org_l[101], org_c[3];
 };
 
@@ -44,6 +45,7 @@ void	acme_wake_validator(const struct actx *);
 void	h_new_account(struct actx *);
 void	h_account(struct actx *);
 void	h_account_orders(struct actx *);
+void	h_key_change(struct actx *);
 
 /* orders.c */
 void	h_new_order(struct actx *);

@@ -41,6 +41,9 @@ const char *const acme_sql[A__MAX] = {
 	    "UPDATE accounts SET contact = ? WHERE id = ?",
 	[A_ACCOUNT_DEACTIVATE] =
 	    "UPDATE accounts SET status = 'deactivated' WHERE id = ? AND status = 'valid'",
+	/* Key rollover: only from the key we verified (compare-and-set). */
+	[A_ACCOUNT_ROLLOVER] =
+	    "UPDATE accounts SET jwk = ?, jwk_thumbprint = ? WHERE id = ? AND jwk_thumbprint = ?",
 	[A_COVERING_DOMAINS] =
 	    "SELECT domain FROM eab_domains WHERE eab_id = ? AND removed_at IS NULL "
 	    "AND expires_at > ? LIMIT 5000",

@@ -339,6 +339,33 @@ def main():
     r = co.post(co.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]})
     ok(r.status_code >= 400, "a DV account cannot use the OV directory", r.text)
 
+    # Key rollover (§7.3.5)
+    def key_change(client, new, old_jwk=None, account=None):
+        url = client.dir["keyChange"]
+        inner_prot = b64(json.dumps({"alg": "ES256", "jwk": new.jwk, "url": url}))
+        inner_pay = b64(json.dumps({"account": account or client.kid, "oldKey": old_jwk or client.key.jwk}))
+        inner = {"protected": inner_prot, "payload": inner_pay,
+                 "signature": b64(new.sign((inner_prot + "." + inner_pay).encode()))}
+        return client.post(url, inner)
+    new = Key()
+    r = key_change(c, new, old_jwk=Key().jwk)
+    ok(ptype(r) == "unauthorized", "key change naming a wrong oldKey is refused", r.text)
+    r = key_change(c, c2.key)
+    ok(r.status_code == 409 and r.headers.get("Location") == c2.kid,
+       "key change onto another account's key: 409 with that account", r.text)
+    old = c.key
+    r = key_change(c, new)
+    ok(r.status_code == 200, "key change to a new key succeeds", r.text)
+    c.key = new
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]})
+    ok(r.status_code == 201, "the account works with its new key", r.text)
+    c.key = old
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]})
+    ok(r.status_code >= 400, "the old key no longer works", r.text)
+    c.key = new
+    r = c.post(c.dir["newAccount"], {"onlyReturnExisting": True}, use_jwk=True)
+    ok(r.headers.get("Location") == acct, "the new key finds the same account")
+
     # Deactivation
     r = c2.post(c2.kid, {"status": "deactivated"})
     ok(r.status_code == 200 and r.json().get("status") == "deactivated", "an account can deactivate itself")

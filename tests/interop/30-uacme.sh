@@ -59,6 +59,15 @@ client_ok "uacme obtains a certificate for $NAME over http-01 (hook + webroot)" 
 split_chain "$D/$NAME/cert.pem" "$TEST_TMP/chain" || diag "no certificate in $D/$NAME/cert.pem"
 check_issued uacme "$TEST_TMP/chain/leaf.pem" "$TEST_TMP/chain/rest.pem" "$NAME"
 
+# Key rollover (RFC 8555 §7.3.5): uacme newkey replaces the account key; the
+# account then keeps working with the new key only.
+old_key=$(sha256sum <"$D/private/key.pem")
+client_ok "uacme rolls its account key over (newkey)" "$TEST_TMP/newkey.log" \
+	uacme_run "$D" newkey
+check "the account key file changed" test "$(sha256sum <"$D/private/key.pem")" != "$old_key"
+client_ok "uacme issues again with the rolled-over key" "$TEST_TMP/reissue.log" \
+	uacme_run "$D" -t EC -h "$HOOK" -f issue "$NAME"
+
 OTHER="www.$DEMO_DOMAIN"
 client_refused "uacme is refused $OTHER, not enrolled on its key (rejectedIdentifier)" \
 	rejectedIdentifier "$TEST_TMP/other.log" \
