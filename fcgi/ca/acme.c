@@ -55,6 +55,7 @@ static const struct {
 	[PB_BAD_REVOCATION_REASON] = { "badRevocationReason", 400 },
 	[PB_ALREADY_REVOKED] = { "alreadyRevoked", 400 },
 	[PB_CONFLICT] = { "malformed", 409 },
+	[PB_NOT_FOUND] = { "malformed", 404 },
 };
 
 /* ---- responses ---- */
@@ -108,6 +109,18 @@ acme_send_pem(struct actx *ax, const char *pem)
 	common_headers(ax);
 	add_nonce(ax);
 	resp_send(ax->req, 200, "application/pem-certificate-chain", pem, strlen(pem));
+}
+
+/* A JSON answer to a GET: no nonce (nothing signed it), the index link. */
+void
+acme_reply_get(struct actx *ax, int status, json_t *j)
+{
+	char	*text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	common_headers(ax);
+	resp_send(ax->req, status, "application/json", text, text ? strlen(text) : 0);
+	free(text);
+	json_decref(j);
 }
 
 void
@@ -174,12 +187,12 @@ acme_url(const struct actx *ax, char *out, size_t outsz, const char *res, long l
 static void
 h_directory(struct actx *ax)
 {
-	char	 u[5][URL_MAX];
+	char	 u[6][URL_MAX];
 	json_t	*meta, *caa = json_array(), *j;
-	static const char *const res[5] = {
-		"new-nonce", "new-account", "new-order", "revoke-cert", "key-change" };
+	static const char *const res[6] = {
+		"new-nonce", "new-account", "new-order", "revoke-cert", "key-change", "renewal-info" };
 
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		snprintf(u[i], sizeof(u[i]), "%s/%s", ax->dir, res[i]);
 	if (ax->conf->caa_identities != NULL) {
 		char *list = strdup(ax->conf->caa_identities), *save = NULL, *t;
@@ -192,8 +205,9 @@ h_directory(struct actx *ax)
 		json_object_set_new(meta, "termsOfService", json_string(ax->conf->terms_url));
 	if (ax->conf->website_url != NULL)
 		json_object_set_new(meta, "website", json_string(ax->conf->website_url));
-	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "newNonce", u[0], "newAccount", u[1],
-	    "newOrder", u[2], "revokeCert", u[3], "keyChange", u[4], "meta", meta);
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "newNonce", u[0], "newAccount", u[1],
+	    "newOrder", u[2], "revokeCert", u[3], "keyChange", u[4], "renewalInfo", u[5],
+	    "meta", meta);
 	common_headers(ax);
 	{
 		char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -421,7 +435,7 @@ acme_wake_validator(const struct actx *ax)
 
 struct aroute {
 	const char	*res;		/* "" for the directory itself */
-	int		 has_id;
+	int		 has_id;	/* 1: numeric id, 2: string argument */
 	const char	*tail;		/* after the id, or NULL */
 	int		 method;	/* HTTP_GET (also HEAD) or HTTP_POST */
 	int		 head_too;
@@ -441,6 +455,7 @@ static const struct aroute aroutes[] = {
 	{ "chall", 1, NULL, HTTP_POST, 0, h_challenge },
 	{ "finalize", 1, NULL, HTTP_POST, 0, h_finalize },
 	{ "cert", 1, NULL, HTTP_POST, 0, h_certificate },
+	{ "renewal-info", 2, NULL, HTTP_GET, 1, h_renewal_info },
 };
 
 /* Split "/v2/LEVEL[/res[/id[/tail]]]"; 0 on success. */
@@ -470,6 +485,13 @@ parse_path(struct actx *ax, const char *path, char *res, size_t ressz, char *tai
 	snprintf(res, ressz, "%s", n > 1 ? parts[1] : "");
 	tail[0] = '\0';
 	ax->id = 0;
+	ax->arg[0] = '\0';
+	if (n == 3 && strcmp(parts[1], "renewal-info") == 0) {
+		if (strlen(parts[2]) >= sizeof(ax->arg))
+			return -1;
+		snprintf(ax->arg, sizeof(ax->arg), "%s", parts[2]);
+		return 0;
+	}
 	if (n > 2) {
 		char *end;
 		errno = 0;
@@ -503,7 +525,8 @@ acme_handle(struct actx *ax)
 	}
 	for (size_t i = 0; i < sizeof(aroutes) / sizeof(aroutes[0]); i++) {
 		const struct aroute *a = &aroutes[i];
-		if (strcmp(a->res, res) != 0 || a->has_id != (ax->id != 0) ||
+		if (strcmp(a->res, res) != 0 ||
+		    a->has_id != (ax->arg[0] != '\0' ? 2 : ax->id != 0) ||
 		    strcmp(a->tail ? a->tail : "", tail) != 0)
 			continue;
 		known = 1;

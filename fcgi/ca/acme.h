@@ -36,6 +36,7 @@ enum problem {
 	PB_BAD_REVOCATION_REASON,
 	PB_ALREADY_REVOKED,
 	PB_CONFLICT,		/* 409 (key-change onto a key in use) */
+	PB_NOT_FOUND,		/* 404 (renewal-info of an unknown certificate) */
 	PB__MAX
 };
 
@@ -73,6 +74,8 @@ enum astmt {
 	A_CHALL_QUEUE,
 	A_CERT_INSERT,
 	A_CERT_BY_ID,
+	A_CERT_BY_SERIAL,
+	A_KEY_DOMAINS_ALL,
 	A__MAX
 };
 extern const char *const acme_sql[A__MAX];

@@ -14,6 +14,7 @@ struct actx {
 	enum level		 lvl;
 	char			 dir[256];	/* <base_url>/v2/<LEVEL> */
 	long long		 id;		/* numeric path segment */
+	char			 arg[160];	/* string path segment (renewal-info) */
 
 	/* Set by acme_auth. */
 	struct jws		 jws;
@@ -33,6 +34,7 @@ int	acme_auth(struct actx *, int want_jwk);
 
 void	acme_reply(struct actx *, int status, json_t *j, const char *location);
 void	acme_send_pem(struct actx *, const char *pem);
+void	acme_reply_get(struct actx *, int status, json_t *j);
 void	acme_problem(struct actx *, enum problem, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	acme_problem_sub(struct actx *, enum problem, const char *detail, json_t *subs);
@@ -46,6 +48,9 @@ void	h_new_account(struct actx *);
 void	h_account(struct actx *);
 void	h_account_orders(struct actx *);
 void	h_key_change(struct actx *);
+
+/* ari.c */
+void	h_renewal_info(struct actx *);
 
 /* orders.c */
 void	h_new_order(struct actx *);

@@ -95,6 +95,12 @@ const char *const acme_sql[A__MAX] = {
 	[A_CERT_INSERT] =
 	    "INSERT INTO certificates (order_id, account_id, eab_id, serial, sans, not_before, "
 	    "not_after, status, pem, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'valid', ?, ?)",
+	[A_CERT_BY_SERIAL] =
+	    "SELECT id, eab_id, sans, not_before, not_after, status FROM certificates WHERE serial = ?",
+	/* Every enrollment of a key, removed ones included: a certificate lives
+	 * until the expiry of the enrollment that covers it. */
+	[A_KEY_DOMAINS_ALL] =
+	    "SELECT domain, expires_at FROM eab_domains WHERE eab_id = ? LIMIT 5000",
 	[A_CERT_BY_ID] =
 	    "SELECT pem FROM certificates WHERE id = ? AND account_id = ?",
 };

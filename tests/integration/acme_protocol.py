@@ -309,6 +309,43 @@ def main():
            "a random serial of up to 128 bits")
     r = c2.post(cert_url, None)
     ok(r.status_code >= 400, "another account cannot download the certificate")
+
+    # ACME Renewal Information (RFC 9773)
+    ok("renewalInfo" in c.dir, "the directory advertises renewalInfo")
+    def cert_id(cert):
+        aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+        n = cert.serial_number
+        ser = n.to_bytes((n.bit_length() + 8) // 8, "big")  # DER: with a sign byte when needed
+        return b64(aki) + "." + b64(ser)
+    def window(cert):
+        r = c.s.get(c.dir["renewalInfo"] + "/" + cert_id(cert))
+        if r.status_code != 200:
+            return r, None, None
+        w = r.json()["suggestedWindow"]
+        parse = lambda t: time.mktime(time.strptime(t, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+        return r, parse(w["start"]), parse(w["end"])
+    if certs:
+        leaf = certs[0]
+        nb, na = leaf.not_valid_before.timestamp() - time.timezone, leaf.not_valid_after.timestamp() - time.timezone
+        r, ws, we = window(leaf)
+        ok(r.status_code == 200 and r.headers.get("Retry-After") == "21600", "renewalInfo answers with Retry-After",
+           r.text)
+        ok(ws is not None and nb + (na - nb) / 2 < ws < we < na, "the window lies in the last part of the lifetime",
+           (nb, ws, we, na))
+        r = c.s.get(c.dir["renewalInfo"] + "/" + cert_id(leaf).split(".")[0] + "." + b64(b"\x01\x02"))
+        ok(r.status_code == 404, "an unknown serial is 404", r.status_code)
+        r = c.s.get(c.dir["renewalInfo"] + "/" + b64(b"other-issuer") + "." + cert_id(leaf).split(".")[1])
+        ok(r.status_code >= 400, "another issuer's AKI is refused", r.status_code)
+        soon = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 20 * 86400))
+        ctl("domain-add", "--kid", kid, "--domain", "proto.test", "--expires", soon)
+        r, ws2, we2 = window(leaf)
+        ok(we2 is not None and we2 < na - 60 * 86400 and we2 <= time.time() + 20 * 86400 - 86400 + 5,
+           "the window moves before the subscription's end when it ends before notAfter", (we2, soon))
+        ctl("domain-expire", "--kid", kid, "--domain", "proto.test")
+        r, ws3, we3 = window(leaf)
+        ok(we3 is not None and we3 < time.time() and r.headers.get("Retry-After") == "60",
+           "once its domain has expired, the window is in the past (renew now)", (we3, r.headers.get("Retry-After")))
+        ctl("domain-add", "--kid", kid, "--domain", "proto.test")
     r = c.post(order["finalize"], {"csr": csr_for(["www.proto.test"])})
     ok(ptype(r) == "orderNotReady", "a valid order cannot be finalized again", r.text)
 
