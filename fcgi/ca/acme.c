@@ -111,6 +111,15 @@ acme_send_pem(struct actx *ax, const char *pem)
 	resp_send(ax->req, 200, "application/pem-certificate-chain", pem, strlen(pem));
 }
 
+/* An answer without a body (revokeCert, §7.6), with a fresh nonce. */
+void
+acme_reply_empty(struct actx *ax, int status)
+{
+	common_headers(ax);
+	add_nonce(ax);
+	resp_send(ax->req, status, NULL, NULL, 0);
+}
+
 /* A JSON answer to a GET: no nonce (nothing signed it), the index link. */
 void
 acme_reply_get(struct actx *ax, int status, json_t *j)
@@ -332,8 +341,9 @@ content_type_ok(const struct req *r)
 }
 
 /*
- * RFC 8555 §6.2–6.5 for one POST. want_jwk: the resource takes a jwk
- * (newAccount); otherwise a kid naming a valid account of this level.
+ * RFC 8555 §6.2–6.5 for one POST. want_jwk: AUTH_JWK, the resource
+ * takes a jwk (newAccount); AUTH_KID, a kid naming a valid account of
+ * this level; AUTH_EITHER (revokeCert, §7.6), either of the two.
  * Returns 0 with ax->jws, ax->key (and the account) set, or -1 after
  * answering with the problem.
  */
@@ -371,11 +381,11 @@ acme_auth(struct actx *ax, int want_jwk)
 		acme_problem(ax, PB_MALFORMED, "the protected header needs exactly one of jwk and kid");
 		goto out;
 	}
-	if (want_jwk && jwk == NULL) {
+	if (want_jwk == AUTH_JWK && jwk == NULL) {
 		acme_problem(ax, PB_MALFORMED, "this resource needs a jwk, not a kid");
 		goto out;
 	}
-	if (!want_jwk && kid == NULL) {
+	if (want_jwk == AUTH_KID && kid == NULL) {
 		acme_problem(ax, PB_MALFORMED, "this resource needs a kid, not a jwk");
 		goto out;
 	}
@@ -455,6 +465,7 @@ static const struct aroute aroutes[] = {
 	{ "chall", 1, NULL, HTTP_POST, 0, h_challenge },
 	{ "finalize", 1, NULL, HTTP_POST, 0, h_finalize },
 	{ "cert", 1, NULL, HTTP_POST, 0, h_certificate },
+	{ "revoke-cert", 0, NULL, HTTP_POST, 0, h_revoke_cert },
 	{ "renewal-info", 2, NULL, HTTP_GET, 1, h_renewal_info },
 };
 
@@ -542,7 +553,8 @@ acme_handle(struct actx *ax)
 		    "no such resource");
 		return;
 	}
-	if (rt->method == HTTP_POST && acme_auth(ax, rt->fn == h_new_account) != 0)
+	if (rt->method == HTTP_POST && acme_auth(ax, rt->fn == h_new_account ? AUTH_JWK :
+	    rt->fn == h_revoke_cert ? AUTH_EITHER : AUTH_KID) != 0)
 		return;
 	rt->fn(ax);
 }

@@ -30,10 +30,14 @@ struct actx {
 
 void	acme_handle(struct actx *);
 void	actx_free(struct actx *);
+#define AUTH_KID	0	/* acme_auth: a kid of a valid account */
+#define AUTH_JWK	1	/* a jwk (newAccount) */
+#define AUTH_EITHER	2	/* either (revokeCert) */
 int	acme_auth(struct actx *, int want_jwk);
 
 void	acme_reply(struct actx *, int status, json_t *j, const char *location);
 void	acme_send_pem(struct actx *, const char *pem);
+void	acme_reply_empty(struct actx *, int status);
 void	acme_reply_get(struct actx *, int status, json_t *j);
 void	acme_problem(struct actx *, enum problem, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
@@ -48,6 +52,9 @@ void	h_new_account(struct actx *);
 void	h_account(struct actx *);
 void	h_account_orders(struct actx *);
 void	h_key_change(struct actx *);
+
+/* revoke_acme.c */
+void	h_revoke_cert(struct actx *);
 
 /* ari.c */
 void	h_renewal_info(struct actx *);

@@ -21,6 +21,8 @@ struct ca_conf {
 	char	*caa_identities;	/* comma-separated */
 	long	 nonce_ttl;		/* seconds */
 	long	 order_ttl;		/* seconds */
+	char	*reseller_login;	/* reseller API (/products/): unset disables it */
+	char	*reseller_password_file;
 	/* shared */
 	char	*log;
 	char	*log_level;
@@ -44,6 +46,8 @@ struct ca_conf {
 	char	*validator_pidfile;
 	long	 validator_workers;
 	long	 http01_port;		/* 80 in production */
+	long	 tls_alpn01_port;	/* 443 in production */
+	char	*dns_server;		/* "IPV4ADDR[:PORT]" for dns-01; NULL or "": the system's */
 	char	*resolve;		/* "SUFFIX=ADDR,…" e.g. "test=127.0.0.1"; dev/test only */
 	int	 allow_private_addresses;	/* false in production */
 	long	 validation_timeout;	/* seconds per attempt */
@@ -51,6 +55,7 @@ struct ca_conf {
 
 	/* Derived at load. */
 	char	*db_password;
+	char	*reseller_password;	/* from reseller_password_file */
 	unsigned char eab_key[32];
 };
 

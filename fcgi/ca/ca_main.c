@@ -17,16 +17,30 @@
 #include "acme_handlers.h"
 #include "log.h"
 #include "prefork.h"
+#include "reseller.h"
 
+/*
+ * One request: /products/… is the reseller API (reseller.c, on its own
+ * statement table rdb), everything else ACME (acme.c).
+ */
 static void
-serve_one(const struct ca_conf *conf, struct db *db, FCGX_Request *fr,
+serve_one(const struct ca_conf *conf, struct db *db, struct db *rdb, FCGX_Request *fr,
     const struct req_limits *lim)
 {
 	struct req	 req;
 	struct actx	 ax;
 
-	(void)db_fresh(db);
 	req_parse(&req, fr, lim);
+	if (req.path != NULL && strncmp(req.path, "/products/", 10) == 0) {
+		(void)db_fresh(db);
+		(void)db_fresh(rdb);
+		reseller_handle(conf, db, rdb, &req);
+		(void)db_rollback(rdb);
+		(void)db_rollback(db);
+		req_free(&req);
+		return;
+	}
+	(void)db_fresh(db);
 	memset(&ax, 0, sizeof(ax));
 	ax.conf = conf;
 	ax.db = db;
@@ -42,7 +56,7 @@ worker(int sock, void *arg)
 {
 	const struct ca_conf	*conf = arg;
 	FCGX_Request		 fr;
-	struct db		*db;
+	struct db		*db, *rdb;
 	struct req_limits	 lim = {
 		.max_body = (size_t)conf->max_body,
 		.max_query = 1024,
@@ -51,12 +65,15 @@ worker(int sock, void *arg)
 
 	if ((db = ca_db_open(conf, acme_sql, A__MAX, 0)) == NULL)
 		fatalx("worker: out of memory");
+	if ((rdb = ca_db_open(conf, reseller_sql, R__MAX, 0)) == NULL)
+		fatalx("worker: out of memory");
 	if (FCGX_InitRequest(&fr, sock, 0) != 0)
 		fatalx("worker: FCGX_InitRequest failed");
 	while (!prefork_stopping() && FCGX_Accept_r(&fr) >= 0) {
-		serve_one(conf, db, &fr, &lim);
+		serve_one(conf, db, rdb, &fr, &lim);
 		FCGX_Finish_r(&fr);
 	}
+	db_close(rdb);
 	db_close(db);
 }
 

@@ -9,6 +9,7 @@
  *   caasctl-ca [-f ca.conf] domain-remove --kid K --domain NAME
  *   caasctl-ca [-f ca.conf] domain-expire --kid K --domain NAME
  *   caasctl-ca [-f ca.conf] eab-status --kid K --status valid|suspended|deactivated
+ *   caasctl-ca [-f ca.conf] crl | expire [--now DATETIME]   (caasctl_ca_revoke.h)
  *
  * The reseller API (products/!ACMEAdmin) does the same over HTTPS.
  */
@@ -23,8 +24,10 @@
 #include <openssl/crypto.h>
 
 #include "acme.h"
+#include "caasctl_ca_revoke.h"
 #include "clock.h"
 #include "crypto.h"
+#include "eab_keys.h"
 #include "log.h"
 #include "migrate.h"
 
@@ -102,42 +105,21 @@ domain_arg(const char *s)
 static int
 cmd_eab_add(struct db *db, const struct ca_conf *conf, int argc, char **argv)
 {
+	static const char *const flags[] = { [EABF_LEVEL] = "--level", [EABF_ORG] = "--org-*",
+	    [EABF_ORG_NAME] = "--org-name", [EABF_ORG_CITY] = "--org-city",
+	    [EABF_ORG_COUNTRY] = "--org-country" };
 	struct opts	 o;
-	unsigned char	 raw_kid[24], hmac[EAB_HMAC_LEN], sealed[EAB_SEALED_LEN];
-	char		 kid[40], hmac_b64[48], sealed_b64[96], now[CLOCK_SQL_LEN];
-	const char	*lvl;
-	int		 org;
+	char		 kid[EAB_KID_B64_LEN + 1], hmac_b64[EAB_HMAC_B64_LEN + 1];
+	const char	*why = NULL;
+	enum eab_field	 f;
 
 	parse_opts(argc, argv, &o);
 	need(&o, O_LEVEL, "level");
-	lvl = o.v[O_LEVEL];
-	if (strcmp(lvl, "DV") != 0 && strcmp(lvl, "OV") != 0 && strcmp(lvl, "QWAC") != 0)
-		fatalx("--level: must be DV, OV or QWAC");
-	org = o.v[O_ORGN] != NULL || o.v[O_ORGC] != NULL || o.v[O_ORGK] != NULL;
-	if (strcmp(lvl, "DV") == 0 && org)
-		fatalx("--org-*: DV keys carry no organization");
-	if (strcmp(lvl, "DV") != 0) {
-		need(&o, O_ORGN, "org-name");
-		need(&o, O_ORGC, "org-city");
-		need(&o, O_ORGK, "org-country");
-		if (strlen(o.v[O_ORGN]) > 64 || strlen(o.v[O_ORGC]) > 128)
-			fatalx("--org-name: at most 64 characters; --org-city: at most 128");
-		if (strlen(o.v[O_ORGK]) != 2 || !isupper((unsigned char)o.v[O_ORGK][0]) ||
-		    !isupper((unsigned char)o.v[O_ORGK][1]))
-			fatalx("--org-country: an ISO 3166 two-letter code in capitals, like FR");
-	}
-	if (crypto_random(raw_kid, sizeof(raw_kid)) == -1 || crypto_random(hmac, sizeof(hmac)) == -1)
-		fatalx("no randomness");
-	b64url_encode(raw_kid, sizeof(raw_kid), kid);
-	b64url_encode(hmac, sizeof(hmac), hmac_b64);
-	if (eab_seal(conf->eab_key, kid, hmac, sealed) != 0)
-		fatalx("cannot encrypt the HMAC key");
-	b64url_encode(sealed, sizeof(sealed), sealed_b64);
-	OPENSSL_cleanse(hmac, sizeof(hmac));
-	clock_sql(clock_now(), now);
-	if (db_run(db, A_EAB_INSERT, (struct db_param[]){ DB_S(kid), DB_S(lvl), DB_S(sealed_b64),
-	    DB_SN(o.v[O_ORGN]), DB_SN(o.v[O_ORGC]), DB_SN(o.v[O_ORGK]), DB_S(now) }, 7, NULL) != 0)
-		fatalx("cannot store the key");
+	if ((f = eab_key_check(o.v[O_LEVEL], o.v[O_ORGN], o.v[O_ORGC], o.v[O_ORGK], 1, &why)) != EABF_OK)
+		fatalx("%s: %s", flags[f], why);
+	if (eab_key_create(db, conf, o.v[O_LEVEL], o.v[O_ORGN], o.v[O_ORGC], o.v[O_ORGK],
+	    kid, hmac_b64) != 0)
+		fatalx("cannot create the key (see the log above)");
 	printf("%s %s\n", kid, hmac_b64);
 	OPENSSL_cleanse(hmac_b64, sizeof(hmac_b64));
 	return 0;
@@ -252,6 +234,8 @@ static const struct {
 	{ "domain-remove", cmd_domain_remove, "domain-remove --kid K --domain NAME" },
 	{ "domain-expire", cmd_domain_expire, "domain-expire --kid K --domain NAME" },
 	{ "eab-status", cmd_eab_status, "eab-status --kid K --status valid|suspended|deactivated" },
+	{ "crl", cmd_crl, "crl" },
+	{ "expire", cmd_expire, "expire [--now YYYY-MM-DD[ HH:MM:SS]]" },
 };
 
 static void __attribute__((noreturn))

@@ -28,6 +28,8 @@ static const struct conf_key ca_keys[] = {
 	K(caa_identities, CONF_STR, NULL, 0, 0),
 	K(nonce_ttl, CONF_INT, "3600", 10, 86400),
 	K(order_ttl, CONF_INT, "604800", 60, 30L * 86400),
+	K(reseller_login, CONF_STR, NULL, 0, 0),
+	K(reseller_password_file, CONF_STR, NULL, 0, 0),
 	K(log, CONF_STR, "stderr", 0, 0),
 	K(log_level, CONF_STR, "info", 0, 0),
 	K(db_host, CONF_STR, NULL, 0, 0),
@@ -48,6 +50,8 @@ static const struct conf_key ca_keys[] = {
 	K(validator_pidfile, CONF_STR, NULL, 0, 0),
 	K(validator_workers, CONF_INT, "2", 1, 64),
 	K(http01_port, CONF_INT, "80", 1, 65535),
+	K(tls_alpn01_port, CONF_INT, "443", 1, 65535),
+	K(dns_server, CONF_STR, NULL, 0, 0),
 	K(resolve, CONF_STR, NULL, 0, 0),
 	K(allow_private_addresses, CONF_BOOL, "false", 0, 0),
 	K(validation_timeout, CONF_INT, "10", 1, 120),
@@ -90,6 +94,13 @@ ca_conf_load(struct ca_conf *c, const char *path, const char *prog)
 	if (c->db_password_file != NULL &&
 	    (c->db_password = conf_read_secret(c->db_password_file, err, sizeof(err))) == NULL)
 		fatalx("config: %s", err);
+	if ((c->reseller_login == NULL) != (c->reseller_password_file == NULL))
+		fatalx("config: %s: set both reseller_login and reseller_password_file, or neither", path);
+	if (c->reseller_password_file != NULL &&
+	    (c->reseller_password = conf_read_secret(c->reseller_password_file, err, sizeof(err))) == NULL)
+		fatalx("config: %s", err);
+	if (c->reseller_password != NULL && strlen(c->reseller_password) < 16)
+		fatalx("config: %s: at least 16 characters", c->reseller_password_file);
 	if (c->eab_key_file == NULL)
 		fatalx("config: %s: eab_key_file is required (64 hex characters)", path);
 	if ((hex = conf_read_secret(c->eab_key_file, err, sizeof(err))) == NULL)
@@ -112,6 +123,9 @@ ca_conf_free(struct ca_conf *c)
 {
 	conf_free(ca_keys, NKEYS, c);
 	free(c->db_password);
+	if (c->reseller_password != NULL)
+		OPENSSL_cleanse(c->reseller_password, strlen(c->reseller_password));
+	free(c->reseller_password);
 	OPENSSL_cleanse(c->eab_key, sizeof(c->eab_key));
 	memset(c, 0, sizeof(*c));
 }

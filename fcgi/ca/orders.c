@@ -190,7 +190,11 @@ create_order(struct actx *ax, const struct names *nm, long long *order_id)
 			break;
 		authz = (long long)r->insert_id;
 		/* A wildcard can only be proven through DNS (§7.1.3). */
-		rc = insert_challenge(ax, authz, wild ? "dns-01" : "http-01");
+		rc = insert_challenge(ax, authz, "dns-01");
+		if (rc == 0 && !wild)
+			rc = insert_challenge(ax, authz, "http-01");
+		if (rc == 0 && !wild)
+			rc = insert_challenge(ax, authz, "tls-alpn-01");
 	}
 	if (rc == 0)
 		rc = db_commit(ax->db);

@@ -312,6 +312,7 @@ signer_ca_load(struct signer_ca *ca, const char *dir)
 		goto out;
 	}
 	ca->validity_days = 90;
+	ca->dir = dir;
 	rc = 0;
 out:
 	if (rc == -1)

@@ -460,6 +460,8 @@ signer_handle(const struct signer_ca *ca, const char *msg, size_t len, size_t *o
 	json_t			*ans = NULL;
 	char			*out = NULL;
 
+	if (signer_is_crl(msg, len))
+		return signer_crl_handle(ca, msg, len, clock_now(), outlen);
 	memset(&req, 0, sizeof(req));
 	memset(&iss, 0, sizeof(iss));
 	if (signer_req_parse(msg, len, &req, err) == -1) {

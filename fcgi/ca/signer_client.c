@@ -137,8 +137,8 @@ signer_msg_write(int fd, const char *msg, size_t len, long long deadline)
 {
 	unsigned char	 hdr[4];
 
-	if (len == 0 || len > SIGNER_MSG_MAX) {
-		log_warnx("message of %zu bytes not sent (1 to %d)", len, SIGNER_MSG_MAX);
+	if (len == 0 || len > SIGNER_CRL_MSG_MAX) {
+		log_warnx("message of %zu bytes not sent (1 to %d)", len, SIGNER_CRL_MSG_MAX);
 		return -1;
 	}
 	hdr[0] = (unsigned char)(len >> 24);
@@ -319,4 +319,96 @@ sign_res_free(struct sign_res *res)
 	free(res->cert_pem);
 	free(res->chain_pem);
 	res->cert_pem = res->chain_pem = NULL;
+}
+
+/* The crl request of signer.h, op first (signer_is_crl), malloc'd, or NULL (logged). */
+static char *
+pack_crl_request(const struct crl_entry *e, size_t n, size_t *len)
+{
+	json_t	*j = NULL, *list = NULL;
+	char	*out = NULL;
+
+	if ((list = json_array()) == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(list, json_pack("{s:s, s:I, s:i}", "serial", e[i].serial,
+		    "time", (json_int_t)e[i].time, "reason", e[i].reason)) == -1)
+			goto out;
+	if ((j = json_pack("{s:s, s:O}", "op", "crl", "revoked", list)) == NULL)
+		goto out;
+	if ((out = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER)) != NULL)
+		*len = strlen(out);
+out:
+	if (out == NULL)
+		log_warnx("signer crl request: cannot encode");
+	json_decref(j);
+	json_decref(list);
+	return out;
+}
+
+/* The DER CRL of an answer: 0, 1 refused (err), -1 garbage (logged). */
+static int
+parse_crl_answer(const char *msg, size_t len, unsigned char **der, size_t *derlen, char *err)
+{
+	json_t		*j = NULL;
+	const char	*e = NULL, *b64 = NULL;
+	unsigned char	*buf = NULL;
+	size_t		 max;
+	long		 n;
+	int		 rc = -1;
+
+	if ((j = json_loadb(msg, len, 0, NULL)) == NULL) {
+		log_warnx("signer answer: not JSON");
+		goto out;
+	}
+	if (json_unpack(j, "{s:s}", "error", &e) == 0) {
+		snprintf(err, 256, "%s", e);
+		rc = 1;
+		goto out;
+	}
+	if (json_unpack(j, "{s:s}", "crl", &b64) == -1 || (max = strlen(b64)) == 0 ||
+	    (buf = malloc(max)) == NULL ||
+	    (n = b64url_decode(b64, strlen(b64), buf, max)) <= 0) {
+		log_warnx("signer answer: missing or malformed crl");
+		goto out;
+	}
+	*der = buf;
+	*derlen = (size_t)n;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	json_decref(j);
+	return rc;
+}
+
+int
+signer_crl(const char *path, const struct crl_entry *e, size_t n, unsigned char **der,
+    size_t *derlen, char *err)
+{
+	long long	 deadline = signer_mono_ms() + CLIENT_TIMEOUT_MS;
+	char		*msg = NULL, *ans = NULL;
+	size_t		 msglen = 0, anslen = 0;
+	int		 fd = -1, rc = -1;
+
+	*der = NULL;
+	*derlen = 0;
+	err[0] = '\0';
+	if ((msg = pack_crl_request(e, n, &msglen)) == NULL || (fd = connect_unix(path)) == -1)
+		goto out;
+	if (signer_msg_write(fd, msg, msglen, deadline) == -1) {
+		log_warnx("signer %s: crl request not sent", path);
+		goto out;
+	}
+	if ((ans = signer_msg_read(fd, SIGNER_CRL_MSG_MAX, deadline, &anslen)) == NULL) {
+		log_warnx("signer %s: no answer", path);
+		goto out;
+	}
+	rc = parse_crl_answer(ans, anslen, der, derlen, err);
+out:
+	if (fd != -1)
+		close(fd);
+	free(ans);
+	free(msg);
+	return rc;
 }

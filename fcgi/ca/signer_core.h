@@ -30,6 +30,7 @@ struct signer_ca {
 	const char	*crl_url;	/* may be NULL */
 	const char	*aia_url;	/* may be NULL */
 	long		 validity_days;
+	const char	*dir;		/* ca_dir as given to signer_ca_load (borrowed) */
 };
 
 /*
@@ -117,6 +118,18 @@ int	signer_cert_issue(const struct signer_ca *, const struct signer_req *, time_
  * NULL only when memory runs out.
  */
 char	*signer_handle(const struct signer_ca *, const char *msg, size_t len, size_t *outlen);
+
+/* ---- signer_crl.c: the CRL builder ---- */
+
+/* 1 if msg is a crl request by its prefix (signer.h); it may then be large. */
+int	signer_is_crl(const char *msg, size_t len);
+/*
+ * Check a crl request and answer it (signer.h): a malloc'd JSON text
+ * with its length in *outlen, the CRL or {"error": reason}; NULL only
+ * when memory runs out. now is thisUpdate.
+ */
+char	*signer_crl_handle(const struct signer_ca *, const char *msg, size_t len, time_t now,
+	    size_t *outlen);
 
 /* ---- signer_serve.c: connections ---- */
 

@@ -60,7 +60,7 @@ signer_serve_conn(const struct signer_ca *ca, int fd)
 	char		*in = NULL, *out = NULL;
 	size_t		 inlen = 0, outlen = 0;
 
-	if ((in = signer_msg_read(fd, SIGNER_MSG_MAX, signer_mono_ms() + SIGNER_IO_TIMEOUT * 1000,
+	if ((in = signer_msg_read(fd, SIGNER_CRL_MSG_MAX, signer_mono_ms() + SIGNER_IO_TIMEOUT * 1000,
 	    &inlen)) == NULL)
 		goto out;
 	if ((out = signer_handle(ca, in, inlen, &outlen)) == NULL) {

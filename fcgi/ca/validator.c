@@ -65,8 +65,8 @@ static const struct {
 	vmethod_fn	 fn;		/* NULL: not implemented yet */
 } methods[VM__MAX] = {
 	[VM_HTTP01] = { "http-01", http01_validate },
-	[VM_DNS01] = { "dns-01", NULL },
-	[VM_TLSALPN01] = { "tls-alpn-01", NULL },
+	[VM_DNS01] = { "dns-01", dns01_validate },
+	[VM_TLSALPN01] = { "tls-alpn-01", tlsalpn01_validate },
 };
 
 /* ---- SQL: every statement of the validator ---- */
@@ -614,6 +614,9 @@ main(int argc, char *argv[])
 	if (conf.validator_workers > (long)(sizeof(pids) / sizeof(pids[0])))
 		fatalx("validator_workers: at most %zu", sizeof(pids) / sizeof(pids[0]));
 	if (vnet_init(&net, conf.resolve, conf.allow_private_addresses, err, sizeof(err)) == -1)
+		fatalx("config: %s", err);
+	if (conf.dns_server != NULL && conf.dns_server[0] != '\0' &&
+	    dns01_server_parse(conf.dns_server, &(struct sockaddr_in){ 0 }, err, sizeof(err)) == -1)
 		fatalx("config: %s", err);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		fatalx("curl_global_init failed");

@@ -5,13 +5,15 @@
  * validator_net.c     where a name may be reached: resolve= map, DNS,
  *                     the public-address policy
  * validator_http01.c  http-01 (RFC 8555 §8.3), redirects followed here
+ * validator_dns01.c   dns-01 (RFC 8555 §8.4) through libresolv
+ * validator_tlsalpn01.c tls-alpn-01 (RFC 8737) with OpenSSL
  *
- * The methods are a table indexed by challenge type; dns-01 and
- * tls-alpn-01 plug in there later.
+ * The methods are a table indexed by challenge type (validator.c).
  */
 #ifndef CA_VALIDATOR_H
 #define CA_VALIDATOR_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -106,5 +108,14 @@ typedef void (*vmethod_fn)(const struct vctx *, const struct vtask *, struct vre
 
 /* validator_http01.c: RFC 8555 §8.3. */
 void	http01_validate(const struct vctx *, const struct vtask *, struct vresult *);
+/* validator_dns01.c: RFC 8555 §8.4. */
+void	dns01_validate(const struct vctx *, const struct vtask *, struct vresult *);
+/*
+ * Parse dns_server ("IPV4ADDR[:PORT]", port 53 by default) into sin.
+ * Returns 0, or -1 with the reason in err.
+ */
+int	dns01_server_parse(const char *, struct sockaddr_in *sin, char *err, size_t errsz);
+/* validator_tlsalpn01.c: RFC 8737. */
+void	tlsalpn01_validate(const struct vctx *, const struct vtask *, struct vresult *);
 
 #endif

@@ -341,6 +341,109 @@ sleep 0.5
 stop_validator a
 is "SIGTERM during a validation: it is finished and recorded first" "$(cstatus "$c_slow")" valid
 check "no worker is left behind" bash -c "! pgrep -f -- '-f $T/[ab].conf' >/dev/null"
+# ---- dns-01 (RFC 8555 §8.4) and tls-alpn-01 (RFC 8737): validator c ----
+# pebble-challtestsrv (Debian package pebble) is the DNS server of dns_server;
+# openssl s_server, one certificate at a time, answers on tls_alpn01_port.
+
+DNSP=$(free_port); MGMTP=$(free_port); TLSP=$(free_port)
+conf c
+printf 'dns_server = 127.0.0.1:%s\ntls_alpn01_port = %s\n' "$DNSP" "$TLSP" >>"$T/c.conf"
+pebble-challtestsrv -defaultIPv4 127.0.0.1 -defaultIPv6 "" -dns01 "127.0.0.1:$DNSP" \
+	-http01 "" -https01 "" -tlsalpn01 "" -management "127.0.0.1:$MGMTP" >"$T/challtestsrv.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 50); do
+	curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$MGMTP/" && break
+	sleep 0.1
+done
+check "validator c starts with dns_server and tls_alpn01_port" start_validator c
+
+# new_chall_t TYPE ORDER IDENT TOKEN [WILDCARD]: a pending challenge of TYPE; prints its id.
+new_chall_t() {
+	SQL "INSERT INTO authorizations (order_id, account_id, identifier, wildcard, expires_at)
+		VALUES ($2, 1, '$3', ${5:-0}, UTC_TIMESTAMP() + INTERVAL 1 DAY);
+		INSERT INTO challenges (authz_id, type, token)
+		VALUES (LAST_INSERT_ID(), '$1', '$4');
+		SELECT LAST_INSERT_ID()"
+}
+# digest TOKEN [b64|hex]: SHA-256 of the key authorization TOKEN.THUMB.
+digest() {
+	python3 -c 'import hashlib, base64, sys
+d = hashlib.sha256(sys.argv[1].encode()).digest()
+print(d.hex() if sys.argv[2] == "hex" else base64.urlsafe_b64encode(d).rstrip(b"=").decode())' "$1.$THUMB" "${2:-b64}"
+}
+set_txt() {
+	jq -nc --arg h "_acme-challenge.$1." --arg v "$2" '{host: $h, value: $v}' |
+		curl -sf --max-time 5 -X POST --data-binary @- "http://127.0.0.1:$MGMTP/set-txt"
+}
+# validate ID: queue, wake validator c, wait for the outcome.
+validate() { queue "$1"; wake "$T/c.sock"; wait_done "$1"; }
+
+t=$(new_token); c_d=$(new_chall_t dns-01 "$(new_order)" dok.test "$t"); set_txt dok.test "$(digest "$t")"
+validate "$c_d"
+is "dns-01, the TXT record holds the digest: valid" "$(cstatus "$c_d")" valid
+t=$(new_token); c_dw=$(new_chall_t dns-01 "$(new_order)" dwild.test "$t" 1); set_txt dwild.test "$(digest "$t")"
+validate "$c_dw"
+is "dns-01 for a wildcard: _acme-challenge of the base name, valid" "$(cstatus "$c_dw")" valid
+t=$(new_token); c_db=$(new_chall_t dns-01 "$(new_order)" dbad.test "$t"); set_txt dbad.test "$(digest "$(new_token)")"
+validate "$c_db"
+is "dns-01, another digest: invalid" "$(cstatus "$c_db")" invalid
+like "dns-01, another digest: incorrectResponse naming the name" "$(cerror "$c_db")" \
+	'error:incorrectResponse","detail":"none of the 1 TXT records at _acme-challenge.dbad.test matches'
+c_dn=$(new_chall_t dns-01 "$(new_order)" dnone.test "$(new_token)")
+validate "$c_dn"
+is "dns-01, no TXT record: invalid" "$(cstatus "$c_dn")" invalid
+# challtestsrv answers an unknown name with an empty NOERROR without RA, which
+# glibc takes for a lame server (TRY_AGAIN): retried, then a dns problem.
+like "dns-01, no TXT record: dns problem" "$(cerror "$c_dn")" 'error:dns","detail":'
+like "dns-01, no TXT record: the problem names the name" "$(cerror "$c_dn")" ' _acme-challenge.dnone.test'
+
+SRV=
+# alpn_case NAME SAN EXT [S_SERVER ARGS...]: a tls-alpn-01 challenge for NAME
+# against s_server presenting a certificate with subjectAltName SAN and
+# acmeIdentifier EXT (a format string: %s is the hex digest; "" for none).
+# Prints the challenge id.
+alpn_case() {
+	local name=$1 san=$2 ext=$3 t c
+	shift 3
+	t=$(new_token)
+	c=$(new_chall_t tls-alpn-01 "$(new_order)" "$name" "$t")
+	local args=(-subj "/CN=$name" -addext "subjectAltName=$san")
+	# shellcheck disable=SC2059 # ext is the caller's format
+	[[ -n "$ext" ]] && args+=(-addext "1.3.6.1.5.5.7.1.31=$(printf "$ext" "$(digest "$t" hex)")")
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+		-keyout "$T/alpn.key" -out "$T/alpn.pem" "${args[@]}" 2>/dev/null
+	openssl s_server -quiet -accept "127.0.0.1:$TLSP" -cert "$T/alpn.pem" -key "$T/alpn.key" "$@" \
+		>>"$T/s_server.log" 2>&1 </dev/null &
+	SRV=$!
+	for _ in $(seq 1 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$TLSP") 2>/dev/null && break
+		sleep 0.1
+	done
+	validate "$c" >&2
+	kill "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null
+	echo "$c"
+}
+A=(-alpn acme-tls/1)
+c=$(alpn_case aok.test DNS:aok.test 'critical,DER:0420%s' "${A[@]}")
+is "tls-alpn-01, right certificate: valid" "$(cstatus "$c")" valid
+c=$(alpn_case ancrit.test DNS:ancrit.test 'DER:0420%s' "${A[@]}")
+like "tls-alpn-01, acmeIdentifier not critical: unauthorized" "$(cerror "$c")" 'error:unauthorized","detail":"the acmeIdentifier extension of ancrit.test'"'"'s certificate is not critical'
+c=$(alpn_case atwo.test DNS:atwo.test,DNS:other.test 'critical,DER:0420%s' "${A[@]}")
+like "tls-alpn-01, a second subjectAltName: unauthorized" "$(cerror "$c")" 'does not name exactly dNSName atwo.test'
+c=$(alpn_case anoext.test DNS:anoext.test '' "${A[@]}")
+like "tls-alpn-01, no acmeIdentifier: unauthorized" "$(cerror "$c")" 'presented has no acmeIdentifier extension'
+c=$(alpn_case araw.test DNS:araw.test 'critical,DER:%s' "${A[@]}")
+like "tls-alpn-01, digest not in an OCTET STRING: unauthorized" "$(cerror "$c")" 'is not an OCTET STRING of a SHA-256 digest'
+c=$(alpn_case awrong.test DNS:awrong.test "critical,DER:0420$(digest x hex)" "${A[@]}")
+like "tls-alpn-01, another digest: unauthorized" "$(cerror "$c")" 'does not match the key authorization'
+c=$(alpn_case anoalpn.test DNS:anoalpn.test 'critical,DER:0420%s')
+like "tls-alpn-01, acme-tls/1 not negotiated: unauthorized" "$(cerror "$c")" 'did not negotiate acme-tls/1'
+c=$(new_chall_t tls-alpn-01 "$(new_order)" awild.test "$(new_token)" 1)
+validate "$c"
+like "tls-alpn-01 for a wildcard: refused" "$(cerror "$c")" 'tls-alpn-01 cannot validate a wildcard identifier'
+check "dns-01 and tls-alpn-01: no key authorization in the log" bash -c "! grep -q -- '$THUMB' '$T/c.log'"
+kill "$(cat "$T/c.pid")" 2>/dev/null
+
 if [[ $TEST_FAILED -gt 0 ]]; then
 	diag "validator a log:"; diag "$(tail -n 40 "$T/a.log")"
 fi

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -574,6 +575,148 @@ spki_der(EVP_PKEY *k, size_t *len)
 	return der;
 }
 
+/* The DER CRL of a crl answer, parsed; NULL if there is none. */
+static X509_CRL *
+crl_of(const char *msg, long long *number)
+{
+	struct answer	 a;
+	const char	*b64 = NULL;
+	unsigned char	*der = NULL;
+	const unsigned char *p;
+	json_int_t	 num = 0;
+	long		 n;
+	X509_CRL	*crl = NULL;
+
+	ask(msg, &a);
+	if (json_unpack(a.j, "{s:s, s:I}", "crl", &b64, "number", &num) == 0 &&
+	    (der = malloc(strlen(b64))) != NULL &&
+	    (n = b64url_decode(b64, strlen(b64), der, strlen(b64))) > 0) {
+		p = der;
+		crl = d2i_X509_CRL(NULL, &p, n);
+	}
+	*number = num;
+	free(der);
+	answer_free(&a);
+	return crl;
+}
+
+/* The reasonCode of the entry with serial hex in crl: -1 absent, -2 no such entry. */
+static int
+crl_reason(X509_CRL *crl, const char *hex)
+{
+	BIGNUM		*bn = NULL;
+	ASN1_INTEGER	*sn = NULL;
+	X509_REVOKED	*rev = NULL;
+	ASN1_ENUMERATED	*e;
+	int		 r = -2;
+
+	if (BN_hex2bn(&bn, hex) == 0 || (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
+	    X509_CRL_get0_by_serial(crl, &rev, sn) != 1)
+		goto out;
+	e = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL, NULL);
+	r = e == NULL ? -1 : (int)ASN1_ENUMERATED_get(e);
+	ASN1_ENUMERATED_free(e);
+out:
+	BN_free(bn);
+	ASN1_INTEGER_free(sn);
+	return r;
+}
+
+#define S1	"7a1b2c3d4e5f60718293a4b5c6d7e8f9"
+#define S2	"00ff"
+#define S3	"0123456789abcdef0123456789abcdef01234567"
+
+static void
+test_crl(void)
+{
+	char		 msg[512];
+	X509_CRL	*crl, *crl2;
+	long long	 num = 0, num2 = 0;
+	AUTHORITY_KEYID	*akid;
+	ASN1_INTEGER	*cn;
+	struct answer	 a;
+
+	snprintf(msg, sizeof(msg), "{\"op\":\"crl\",\"revoked\":["
+	    "{\"serial\":\"" S1 "\",\"time\":%lld,\"reason\":1},"
+	    "{\"serial\":\"" S2 "\",\"time\":%lld,\"reason\":0},"
+	    "{\"serial\":\"" S3 "\",\"time\":%lld,\"reason\":5}]}",
+	    (long long)NOW - 300, (long long)NOW - 200, (long long)NOW - 100);
+	crl = crl_of(msg, &num);
+	ok(crl != NULL, "crl: the answer is a DER CRL");
+	if (crl == NULL)
+		return;
+	is_int(X509_CRL_get_version(crl), X509_CRL_VERSION_2, "crl: v2");
+	is_int(X509_CRL_verify(crl, X509_get0_pubkey(ca.cert)), 1, "crl: signed by the issuing key");
+	is_int(X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(ca.cert)), 0,
+	    "crl: issuer is the issuing CA");
+	is_int(ASN1_TIME_cmp_time_t(X509_CRL_get0_lastUpdate(crl), NOW), 0, "crl: thisUpdate is now");
+	is_int(ASN1_TIME_cmp_time_t(X509_CRL_get0_nextUpdate(crl), NOW + 86400 + SIGNER_CRL_MARGIN), 0,
+	    "crl: nextUpdate is a day and the margin later");
+	is_int(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), 3, "crl: three entries");
+	is_int(crl_reason(crl, S1), 1, "crl: keyCompromise entry has reasonCode 1");
+	is_int(crl_reason(crl, S2), -1, "crl: unspecified entry has no reasonCode");
+	is_int(crl_reason(crl, S3), 5, "crl: 20-byte serial entry has reasonCode 5");
+	is_int(crl_reason(crl, "1234"), -2, "crl: an unlisted serial is not revoked");
+	akid = X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, NULL, NULL);
+	ok(akid != NULL && akid->keyid != NULL &&
+	    ASN1_OCTET_STRING_cmp(akid->keyid, X509_get0_subject_key_id(ca.cert)) == 0,
+	    "crl: AKI is the issuing CA's SKI");
+	AUTHORITY_KEYID_free(akid);
+	cn = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	ok(cn != NULL && ASN1_INTEGER_get(cn) == num && num >= NOW, "crl: cRLNumber %lld", num);
+	ASN1_INTEGER_free(cn);
+	X509_CRL_free(crl);
+
+	clock_set(NOW - 86400);
+	crl2 = crl_of("{\"op\":\"crl\",\"revoked\":[]}", &num2);
+	clock_set(NOW);
+	ok(crl2 != NULL && sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl2)) <= 0,
+	    "crl: an empty CRL is signed");
+	ok(num2 > num, "crl: cRLNumber grows even when the clock goes back (%lld > %lld)", num2, num);
+	X509_CRL_free(crl2);
+
+	static const char *const bad[][2] = {
+		{ "{\"op\":\"crl\",\"revoked\":[{\"serial\":\"ab\",\"time\":1,\"reason\":2}]}", "revoked[0].reason" },
+		{ "{\"op\":\"crl\",\"revoked\":[{\"serial\":\"AB\",\"time\":1,\"reason\":0}]}", "revoked[0].serial" },
+		{ "{\"op\":\"crl\",\"revoked\":[{\"serial\":\"" S3 "0\",\"time\":1,\"reason\":0}]}", "revoked[0].serial" },
+		{ "{\"op\":\"crl\",\"revoked\":[{\"serial\":\"00\",\"time\":1,\"reason\":0}]}", "revoked[0].serial" },
+		{ "{\"op\":\"crl\",\"revoked\":[{\"serial\":\"ab\",\"time\":0,\"reason\":0}]}", "revoked[0].time" },
+		{ "{\"op\":\"crl\",\"revoked\":[{\"serial\":\"ab\",\"time\":1}]}", "revoked[0]:" },
+		{ "{\"op\":\"crl\",\"revoked\":{}}", "request:" },
+		{ "{\"op\":\"crl\",\"revoked\":[],\"x\":1}", "request:" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ask(bad[i][0], &a);
+		ok(strncmp(a.error, bad[i][1], strlen(bad[i][1])) == 0, "crl refused: %s (%s)",
+		    bad[i][1], a.error);
+		answer_free(&a);
+	}
+}
+
+/* A CRL through signer_crl at path. */
+static void
+test_crl_client(const char *path)
+{
+	struct crl_entry e[2] = { { S1, NOW - 10, 4 }, { S2, NOW - 5, 3 } };
+	unsigned char	*der = NULL;
+	const unsigned char *p;
+	size_t		 len = 0;
+	char		 err[256];
+	X509_CRL	*crl = NULL;
+
+	is_int(signer_crl(path, e, 2, &der, &len, err), 0, "signer_crl gets a CRL");
+	p = der;
+	ok(der != NULL && (crl = d2i_X509_CRL(NULL, &p, (long)len)) != NULL,
+	    "signer_crl: the CRL parses");
+	ok(crl != NULL && crl_reason(crl, S1) == 4 && crl_reason(crl, S2) == 3,
+	    "signer_crl: both entries with their reasons");
+	X509_CRL_free(crl);
+	free(der);
+	e[0].reason = 2;
+	is_int(signer_crl(path, e, 2, &der, &len, err), 1, "signer_crl: a refusal returns 1");
+	ok(strncmp(err, "revoked[0].reason", 17) == 0, "signer_crl: with the reason (%s)", err);
+}
+
 /* Issue and refuse through signer_sign at path; the chain must be want_chain. */
 static void
 test_client(const char *path, const char *label, const char *want_chain)
@@ -616,6 +759,7 @@ test_server(void)
 		_exit(signer_serve(&ca, lfd, 2) == 0 ? 0 : 1);
 	close(lfd);
 	test_client(path, "forked server", ca.chain_pem);
+	test_crl_client(path);
 
 	slow = connect_raw(path);
 	t0 = signer_mono_ms();
@@ -753,6 +897,7 @@ main(void)
 	test_qwac();
 	test_names();
 	test_refusals();
+	test_crl();
 	test_server();
 	test_daemon();
 

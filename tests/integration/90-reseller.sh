@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# The reseller API of the bundled CA (POST $CAAS_API_BASE/products/!ACMEAdmin and
+# !AutoRevokeSSL, DESIGN.md §3-4) over HTTPS with libcurl: every action, each
+# documented refusal, the money (first domain a full year, later ones pro rata,
+# no double charge, refunds), the extension window, and a certificate issued by
+# lego with a PREREGISTERed key, listed by GETLASTORDER and revoked on removal.
+. "$ROOT/tests/lib.sh"
+. "$ROOT/tests/interop/common.bash"
+
+for v in CAAS_API_BASE CAAS_LOGIN CAAS_PASSWORD MYSQL_SOCKET; do
+	if [[ -z "${!v:-}" ]]; then
+		not_ok "environment has $v (run through ./dev test)"
+		done_testing
+	fi
+done
+
+API="$CAAS_API_BASE/products/!ACMEAdmin"
+REVOKE="$CAAS_API_BASE/products/!AutoRevokeSSL"
+BODY="$TEST_TMP/api.json"
+export LEGO_CA_CERTIFICATES=$ACME_CA_BUNDLE
+
+sql() { mariadb --no-defaults -S "$MYSQL_SOCKET" -N ca -e "$1"; }
+day() { date -u -d "$1" +%F; }
+TODAY=$(day today)
+
+# api ACTION [FIELD=VALUE...]: POST to !ACMEAdmin with the reseller's login;
+# sets ST (HTTP status), the answer in $BODY.
+api() {
+	local a=(--data-urlencode "loginName=$CAAS_LOGIN" --data-urlencode "loginPassword=$CAAS_PASSWORD"
+		--data-urlencode "action=$1") f
+	shift
+	for f in "$@"; do a+=(--data-urlencode "$f"); done
+	raw_post "$API" "${a[@]}"
+}
+
+# raw_post URL CURLARGS...: the same without the login fields.
+raw_post() {
+	local url=$1
+	shift
+	: >"$BODY"
+	ST=$(curl -sS --cacert "$ACME_CA_BUNDLE" --max-time 30 -o "$BODY" -w '%{http_code}' \
+		"$@" "$url") || ST=000
+}
+
+j() { jq -r "$1" "$BODY" 2>/dev/null; }
+
+# refused DESC STATUS KIND SUBSTRING: the last answer was that problem document.
+refused() {
+	is "$1: HTTP $2" "$ST" "$2"
+	is "$1: type $3" "$(j .type)" "urn:sectigo:params:acme:error:$3"
+	like "$1: detail names it" "$(j .detail)" "$4"
+}
+
+orders_of() { sql "SELECT COUNT(*) FROM reseller_orders o JOIN eab_keys e ON e.id = o.eab_id WHERE e.kid = '$1'"; }
+
+# ---- LISTSERVERS, PREREGISTER ----
+api LISTSERVERS
+is "LISTSERVERS answers 200" "$ST" 200
+is "LISTSERVERS lists the three directories" "$(j '[.Servers[].serverUrl] | join(" ")')" \
+	"$ACME_DV_URL $ACME_OV_URL $ACME_QWAC_URL"
+is "LISTSERVERS gives the validation type" "$(j '[.Servers[].certValidationType] | join(" ")')" "DV OV QWAC"
+
+api PREREGISTER "serverUrl=$ACME_DV_URL" years=1
+is "PREREGISTER DV answers 200" "$ST" 200
+KID=$(j '.Accounts[0].acmeAccountID')
+HMAC=$(j '.Accounts[0].eabMACKeyb64url')
+is "PREREGISTER: the key is pending" "$(j '.Accounts[0].accountStatus')" pending
+is "PREREGISTER: eabMACIDb64url is the account id" "$(j '.Accounts[0].eabMACIDb64url')" "$KID"
+check "PREREGISTER: the HMAC key is base64url" test -n "$(printf '%s' "$HMAC" | grep -E '^[A-Za-z0-9_-]{43}$')"
+is "PREREGISTER stored a DV key, HMAC sealed (not in clear)" \
+	"$(sql "SELECT CONCAT(level, ' ', status, ' ', hmac_enc = '$HMAC') FROM eab_keys WHERE kid = '$KID'")" "DV pending 0"
+
+api PREREGISTER "serverUrl=$ACME_OV_URL" organizationName="Org SARL" locality=Paris country=FR
+is "PREREGISTER OV with its organization answers 200" "$ST" 200
+is "PREREGISTER OV stored the organization" \
+	"$(sql "SELECT CONCAT(level, '/', org_name, '/', org_city, '/', org_country) FROM eab_keys WHERE kid = '$(j '.Accounts[0].acmeAccountID')'")" \
+	"OV/Org SARL/Paris/FR"
+
+n=$(sql "SELECT COUNT(*) FROM eab_keys")
+api PREREGISTER "serverUrl=$CAAS_API_BASE/v2/EV"
+refused "PREREGISTER with an unknown serverUrl" 400 malformed serverUrl
+api PREREGISTER "serverUrl=$ACME_DV_URL" years=2
+refused "PREREGISTER for 2 years" 400 malformed years
+api PREREGISTER "serverUrl=$ACME_OV_URL" organizationName="Org SARL" country=FR
+refused "PREREGISTER OV with half an organization" 400 malformed locality
+api PREREGISTER "serverUrl=$ACME_DV_URL" organizationName="Org SARL" locality=Paris country=FR
+refused "PREREGISTER DV with an organization" 400 malformed organizationName
+api PREREGISTER
+refused "PREREGISTER without serverUrl" 400 malformed "serverUrl is missing"
+is "refused PREREGISTERs created no key" "$(sql "SELECT COUNT(*) FROM eab_keys")" "$n"
+
+# ---- login, routing ----
+raw_post "$API" --data-urlencode "loginName=$CAAS_LOGIN" --data-urlencode "loginPassword=${CAAS_PASSWORD}x" \
+	--data-urlencode action=LISTSERVERS
+refused "a wrong password" 401 unauthorized "wrong"
+raw_post "$API" --data-urlencode "loginName=other" --data-urlencode "loginPassword=$CAAS_PASSWORD" \
+	--data-urlencode action=LISTSERVERS
+refused "a wrong loginName" 401 unauthorized "wrong"
+raw_post "$API" --data-urlencode "loginName=$CAAS_LOGIN" --data-urlencode action=LISTSERVERS
+refused "no loginPassword" 401 unauthorized loginPassword
+api ""
+refused "no action" 400 malformed "action is missing"
+api FROBNICATE
+refused "an unknown action" 400 malformed FROBNICATE
+api LISTDOMAINS
+refused "LISTDOMAINS without acmeAccountID" 400 malformed "acmeAccountID is missing"
+api LISTDOMAINS acmeAccountID=nosuchkid
+refused "an unknown acmeAccountID" 400 accountNotFound nosuchkid
+ST=$(curl -sS --cacert "$ACME_CA_BUNDLE" -o "$BODY" -w '%{http_code}' "$API") || ST=000
+is "GET on !ACMEAdmin is refused" "$ST" 405
+ST=$(curl -sS -o /dev/null -w '%{http_code}' --data action=LISTSERVERS \
+	"http://${CAAS_API_BASE#https://}/products/!ACMEAdmin") || ST=000
+check "plain HTTP to the API port gets no answer from the API ($ST)" test "$ST" != 200
+
+# ---- ADDDOMAIN: first domain, a full year from tomorrow ----
+D1=one.rsl-a.test
+n=$(orders_of "$KID")
+api ADDDOMAIN "acmeAccountID=$KID" "domainName=$D1" quoteOnly=Y
+is "ADDDOMAIN quote of the first domain: a full year of DV" "$(j '[.success, .cost, .currency] | join(" ")')" "true 10.00 EUR"
+is "a quote changes nothing" "$(orders_of "$KID")/$(sql "SELECT COUNT(*) FROM eab_domains e JOIN eab_keys k ON k.id = e.eab_id WHERE k.kid = '$KID'")" "$n/0"
+api ADDDOMAIN "acmeAccountID=$KID" "domainName=${D1^^}" quoteOnly=N
+is "ADDDOMAIN of the first domain answers 200" "$ST" 200
+is "ADDDOMAIN: cost of a year, in EUR" "$(j '[.success, .cost, .currency] | join(" ")')" "true 10.00 EUR"
+O1=$(j .orderNumber)
+check "ADDDOMAIN gives an order number" test "$O1" -gt 0
+is "the term starts tomorrow and lasts a year" \
+	"$(sql "SELECT CONCAT(term_start, ' ', term_end) FROM eab_keys WHERE kid = '$KID'")" \
+	"$(day tomorrow) $(day "$(day tomorrow) +1 year")"
+is "the order is recorded in cents" "$(sql "SELECT CONCAT(kind, ' ', domain, ' ', cost_cents) FROM reseller_orders WHERE order_number = $O1")" \
+	"ADD $D1 1000"
+
+api ADDDOMAIN "acmeAccountID=$KID" "domainName=$D1"
+is "a repeated ADDDOMAIN answers the original order" "$(j '[.orderNumber, .cost] | join(" ")')" "$O1 10.00"
+is "a repeated ADDDOMAIN charges nothing more" "$(orders_of "$KID")" "$((n + 1))"
+
+api LISTDOMAINS "acmeAccountID=$KID"
+is "LISTDOMAINS lists the domain with the term's end" "$(j '.Domains | map(.domainName + " " + .expiresAt) | join(",")')" \
+	"$D1 $(day "$(day tomorrow) +1 year")T00:00:00Z"
+
+# ---- ADDDOMAIN: a later domain pays pro rata (DESIGN.md §4) ----
+START=$(day "-65 days")
+END=$(day "+300 days")
+sql "UPDATE eab_keys SET term_start = '$START', term_end = '$END' WHERE kid = '$KID'"
+IN=$((($(date -u -d "$END" +%s) - $(date -u -d "$START" +%s)) / 86400))
+LEFT=$((($(date -u -d "$END" +%s) - $(date -u -d "$TODAY" +%s)) / 86400))
+cents() { printf '%d.%02d' $(($1 / 100)) $(($1 % 100)); }
+want=$(cents $(((2 * 5000 * LEFT + IN) / (2 * IN))))
+api ADDDOMAIN "acmeAccountID=$KID" "domainName=*.rsl-b.test" quoteOnly=Y
+is "a wildcard added $LEFT days before the end of a $IN-day term costs $want" "$(j .cost)" "$want"
+want=$(cents $(((2 * 1000 * LEFT + IN) / (2 * IN))))
+api ADDDOMAIN "acmeAccountID=$KID" "domainName=two.rsl-a.test"
+is "a second domain is charged pro rata: $want" "$(j .cost)" "$want"
+is "it shares the term's end" "$(sql "SELECT DATE(expires_at) FROM eab_domains WHERE domain = 'two.rsl-a.test'")" "$END"
+
+# ---- EXTENDDOMAINS: only from 100 days before to 30 days after the end ----
+setend() { sql "UPDATE eab_keys SET term_start = '$(day "$1 -1 year")', term_end = '$1' WHERE kid = '$KID'"; }
+setend "$(day "+101 days")"
+api EXTENDDOMAINS "acmeAccountID=$KID" years=1 quoteOnly=Y
+refused "EXTENDDOMAINS 101 days before the end" 403 extensionWindow "100 days before"
+setend "$(day "-31 days")"
+api EXTENDDOMAINS "acmeAccountID=$KID" years=1 quoteOnly=Y
+refused "EXTENDDOMAINS 31 days after the end" 403 extensionWindow "30 days after"
+setend "$(day "-30 days")"
+api EXTENDDOMAINS "acmeAccountID=$KID" years=1 quoteOnly=Y
+is "EXTENDDOMAINS 30 days after the end: a year for each of the 2 domains" "$ST $(j .cost)" "200 20.00"
+END=$(day "+100 days")
+setend "$END"
+n=$(orders_of "$KID")
+api EXTENDDOMAINS "acmeAccountID=$KID" years=1 quoteOnly=N
+is "EXTENDDOMAINS 100 days before the end charges a year per domain" "$ST $(j .cost) $(j .currency)" "200 20.00 EUR"
+is "the extension is one EXTEND order" "$(orders_of "$KID")/$(sql "SELECT cost_cents FROM reseller_orders WHERE order_number = $(j .orderNumber) AND kind = 'EXTEND'")" \
+	"$((n + 1))/2000"
+api LISTDOMAINS "acmeAccountID=$KID"
+is "every domain now ends a year later" "$(j '[.Domains[].expiresAt] | unique | join(",")')" \
+	"$(day "$END +1 year")T00:00:00Z"
+
+# ---- subscription expired, refusals that change nothing ----
+api PREREGISTER "serverUrl=$ACME_QWAC_URL"
+QKID=$(j '.Accounts[0].acmeAccountID')
+api ADDDOMAIN "acmeAccountID=$QKID" "domainName=*.rsl-q.test"
+refused "a wildcard on a QWAC account" 400 malformed domainName
+api ADDDOMAIN "acmeAccountID=$QKID" "domainName=not a name"
+refused "a malformed domainName" 400 malformed domainName
+api ADDDOMAIN "acmeAccountID=$QKID" "domainName=q.rsl-q.test" quoteOnly=maybe
+refused "a bad quoteOnly" 400 malformed quoteOnly
+api ADDDOMAIN "acmeAccountID=$QKID" "domainName=q.rsl-q.test"
+is "a QWAC domain costs 200.00" "$(j .cost)" "200.00"
+sql "UPDATE eab_keys SET term_start = '$(day "-1 year")', term_end = '$TODAY' WHERE kid = '$QKID'"
+n=$(orders_of "$QKID")
+api ADDDOMAIN "acmeAccountID=$QKID" "domainName=r.rsl-q.test"
+refused "ADDDOMAIN after the subscription ended" 403 subscriptionExpired EXTENDDOMAINS
+api REMOVEDOMAIN "acmeAccountID=$QKID" "domainName=zzz.rsl-q.test"
+refused "REMOVEDOMAIN of a domain not on the account" 400 domainNotFound zzz.rsl-q.test
+is "the refusals changed nothing" "$(orders_of "$QKID")/$(sql "SELECT COUNT(*) FROM eab_domains WHERE domain LIKE '%rsl-q.test'")" "$n/1"
+
+# ---- REMOVEDOMAIN after 30 days: no refund ----
+sql "UPDATE eab_domains SET added_at = UTC_TIMESTAMP() - INTERVAL 31 DAY WHERE domain = 'two.rsl-a.test'"
+n=$(orders_of "$KID")
+api REMOVEDOMAIN "acmeAccountID=$KID" "domainName=two.rsl-a.test"
+is "REMOVEDOMAIN answers the domain" "$ST $(j '[.success, .Domains[0].domainName] | join(" ")')" "200 true two.rsl-a.test"
+is "after 30 days: no refund" "$(orders_of "$KID")" "$n"
+api LISTDOMAINS "acmeAccountID=$KID"
+is "the removed domain is no longer listed" "$(j '[.Domains[].domainName] | join(",")')" "$D1"
+api ADDDOMAIN "acmeAccountID=$KID" "domainName=two.rsl-a.test" quoteOnly=Y
+check "re-adding a removed domain is a new, charged add" test "$(j .cost)" != "0.00"
+
+# ---- accounts: list, suspend, deactivate ----
+api LISTACCOUNTS page=1
+is "LISTACCOUNTS lists the key with its directory" \
+	"$(j '.Accounts[] | select(.acmeAccountID == "'"$KID"'") | .accountStatus + " " + .serverUrl')" \
+	"pending $ACME_DV_URL"
+api LISTACCOUNTS page=0
+refused "LISTACCOUNTS page 0" 400 malformed page
+api SUSPENDACCOUNT "acmeAccountID=$QKID"
+is "SUSPENDACCOUNT answers success" "$ST $(j .success)" "200 true"
+api ADDDOMAIN "acmeAccountID=$QKID" "domainName=s.rsl-q.test"
+refused "ADDDOMAIN on a suspended account" 403 accountSuspended suspended
+api UNSUSPENDACCOUNT "acmeAccountID=$QKID"
+is "UNSUSPENDACCOUNT: back to pending (no ACME account bound it yet)" \
+	"$ST $(sql "SELECT status FROM eab_keys WHERE kid = '$QKID'")" "200 pending"
+api DEACTIVATEACCOUNT "acmeAccountID=$QKID"
+is "DEACTIVATEACCOUNT answers success" "$ST $(sql "SELECT status FROM eab_keys WHERE kid = '$QKID'")" "200 deactivated"
+api UNSUSPENDACCOUNT "acmeAccountID=$QKID"
+refused "deactivation is final" 403 accountDeactivated deactivated
+
+# ---- issuance with the PREREGISTERed key, GETLASTORDER, revocation ----
+# shellcheck disable=SC2317 # run through run_client
+lego_run() {
+	local d=$1
+	shift
+	lego --server "$ACME_DV_URL" --accept-tos --email "admin@rsl.test" --path "$d" \
+		--http --http.port "127.0.0.1:$ACME_HTTP01_PORT" "$@"
+}
+api PREREGISTER "serverUrl=$ACME_DV_URL"
+IKID=$(j '.Accounts[0].acmeAccountID')
+IHMAC=$(j '.Accounts[0].eabMACKeyb64url')
+api ADDDOMAIN "acmeAccountID=$IKID" "domainName=*.rsl-i.test"
+api ADDDOMAIN "acmeAccountID=$IKID" "domainName=rvk.rsl-r.test"
+is "two domains on the issuing key" "$ST $(j .success)" "200 true"
+check "http-01 port $ACME_HTTP01_PORT is free" port_free
+D="$TEST_TMP/lego"
+client_ok "lego registers with the PREREGISTERed key and gets www.rsl-i.test" "$TEST_TMP/lego1.log" \
+	lego_run "$D" --eab --kid "$IKID" --hmac "$IHMAC" -d www.rsl-i.test run
+client_ok "lego gets rvk.rsl-r.test" "$TEST_TMP/lego2.log" \
+	lego_run "$D" --eab --kid "$IKID" --hmac "$IHMAC" -d rvk.rsl-r.test run
+serial_of() { openssl x509 -in "$1" -noout -serial 2>/dev/null | sed 's/^serial=0*//' | tr '[:upper:]' '[:lower:]'; }
+split_chain "$D/certificates/www.rsl-i.test.crt" "$TEST_TMP/c1" || diag "no certificate for www.rsl-i.test"
+split_chain "$D/certificates/rvk.rsl-r.test.crt" "$TEST_TMP/c2" || diag "no certificate for rvk.rsl-r.test"
+S1=$(sql "SELECT serial FROM certificates WHERE sans LIKE '%\"www.rsl-i.test\"%'")
+S2=$(sql "SELECT serial FROM certificates WHERE sans LIKE '%\"rvk.rsl-r.test\"%'")
+is "the serial the CA stored is the leaf's" "${S1#"${S1%%[!0]*}"}" "$(serial_of "$TEST_TMP/c1/leaf.pem")"
+is "the key is valid once an ACME account bound it" "$(sql "SELECT status FROM eab_keys WHERE kid = '$IKID'")" valid
+
+api GETLASTORDER "acmeAccountID=$IKID"
+is "GETLASTORDER lists both certificates, in order" "$(j '[.Orders[] | .domainName + ":" + (.statusCode|tostring)] | join(" ")')" \
+	"www.rsl-i.test:6 rvk.rsl-r.test:6"
+is "GETLASTORDER gives the serial" "$(j '.Orders[0].serialNumber')" "$S1"
+is "GETLASTORDER: status, account, dates" \
+	"$(j '.Orders[0] | [.statusDesc, .acmeAccountID, (.validNotBefore|test("^[0-9-]{10}T[0-9:]{8}Z$")|tostring), (.certificateID == .orderNumber|tostring)] | join(" ")')" \
+	"Valid $IKID true true"
+api GETLASTORDER "acmeAccountID=$IKID" domainName=rvk.rsl-r.test
+is "GETLASTORDER filtered by domainName" "$(j '[.Orders[].domainName] | join(" ")')" "rvk.rsl-r.test"
+api GETLASTORDER "acmeAccountID=$IKID" "fromDate=$(day tomorrow)"
+is "GETLASTORDER filtered by fromDate" "$ST $(j '.Orders | length')" "200 0"
+api GETLASTORDER "acmeAccountID=$IKID" "toDate=$TODAY" page=1
+is "GETLASTORDER filtered by toDate (inclusive)" "$(j '.Orders | length')" 2
+api GETLASTORDER "acmeAccountID=$IKID" page=2
+is "GETLASTORDER page 2 is empty" "$(j '.Orders | length')" 0
+api GETLASTORDER "acmeAccountID=$IKID" fromDate=2026-13-01
+refused "GETLASTORDER with a bad fromDate" 400 malformed fromDate
+
+rv() { raw_post "$REVOKE" --data-urlencode "loginName=$CAAS_LOGIN" "$@"; }
+rv --data-urlencode "loginPassword=nope" --data-urlencode "serialNumber=$S2" --data-urlencode codeReason=4
+like "!AutoRevokeSSL with a wrong password: errorCode=-1" "$(cat "$BODY")" "errorCode=-1&errorMessage="
+rv --data-urlencode "loginPassword=$CAAS_PASSWORD" --data-urlencode "serialNumber=$S2" --data-urlencode codeReason=2
+like "!AutoRevokeSSL with reason 2 is refused" "$(cat "$BODY")" "errorCode=-5"
+rv --data-urlencode "loginPassword=$CAAS_PASSWORD" --data-urlencode serialNumber=00ff --data-urlencode codeReason=4
+like "!AutoRevokeSSL of an unknown serial" "$(cat "$BODY")" "errorCode=-3"
+rv --data-urlencode "loginPassword=$CAAS_PASSWORD" --data-urlencode codeReason=4
+like "!AutoRevokeSSL without a certificate" "$(cat "$BODY")" "errorCode=-2"
+rv --data-urlencode "loginPassword=$CAAS_PASSWORD" --data-urlencode "serialNumber=$S2" \
+	--data-urlencode codeReason=4 --data-urlencode "revocationReason=replaced by a new key"
+is "!AutoRevokeSSL revokes by serialNumber" "$ST $(cat "$BODY")" "200 errorCode=0"
+is "it is revoked with reason 4" "$(sql "SELECT CONCAT(status, ' ', revocation_reason) FROM certificates WHERE serial = '$S2'")" "revoked 4"
+rv --data-urlencode "loginPassword=$CAAS_PASSWORD" --data-urlencode "serialNumber=$S2" --data-urlencode codeReason=4
+like "a second !AutoRevokeSSL: already revoked" "$(cat "$BODY")" "errorCode=-4"
+
+n=$(orders_of "$IKID")
+api REMOVEDOMAIN "acmeAccountID=$IKID" "domainName=*.rsl-i.test"
+is "REMOVEDOMAIN within 30 days answers 200" "$ST $(j '.Domains[0].domainName')" "200 *.rsl-i.test"
+is "within 30 days: a REFUND order of the add's cost" \
+	"$(orders_of "$IKID") $(sql "SELECT cost_cents FROM reseller_orders o JOIN eab_keys e ON e.id = o.eab_id WHERE e.kid = '$IKID' AND kind = 'REFUND'")" \
+	"$((n + 1)) -5000"
+api GETLASTORDER "acmeAccountID=$IKID" domainName=www.rsl-i.test
+is "GETLASTORDER shows the certificate revoked (8)" "$(j '.Orders[0] | (.statusCode|tostring) + " " + .statusDesc')" "8 Revoked"
+is "revoked for cessationOfOperation (5)" "$(sql "SELECT revocation_reason FROM certificates WHERE serial = '$S1'")" 5
+api REMOVEDOMAIN "acmeAccountID=$IKID" "domainName=*.rsl-i.test"
+refused "a second REMOVEDOMAIN" 400 domainNotFound "*.rsl-i.test"
+
+crl="$TEST_TMP/issuing.crl"
+if curl -sS -f -o "$crl" "$CENTER_URL/crl/issuing.crl" 2>/dev/null && [[ -s "$crl" ]]; then
+	openssl crl -inform DER -in "$crl" -out "$crl.pem" 2>/dev/null || cp "$crl" "$crl.pem"
+	out=$(openssl verify -crl_check -CAfile "$CA_ROOT_PEM" -untrusted "$CA_ISSUING_PEM" \
+		-CRLfile "$crl.pem" "$TEST_TMP/c1/leaf.pem" 2>&1) || true
+	like "the removed domain's certificate is in the CRL" "$out" "certificate revoked"
+else
+	diag "no CRL at $CENTER_URL/crl/issuing.crl yet: the CRL check is skipped"
+fi
+
+done_testing
