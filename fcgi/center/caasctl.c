@@ -31,6 +31,9 @@
 #include "crypto.h"
 #include "log.h"
 #include "migrate.h"
+#include "caas.h"
+
+#include <curl/curl.h>
 
 
 struct cmd {
@@ -365,6 +368,36 @@ cmd_price_set(struct db *db, const struct center_conf *conf, int argc, char **ar
 	return 0;
 }
 
+/*
+ * The upstream's ACME servers (LISTSERVERS): checks the caas_* settings
+ * end to end — URL, TLS trust, login — and shows what the upstream offers.
+ */
+static int
+cmd_upstream_servers(struct db *db, const struct center_conf *conf, int argc, char **argv)
+{
+	struct caas_result	 res;
+	json_t			*servers, *s;
+	size_t			 i;
+	int			 rc;
+
+	if (argc != 1)
+		fatalx("usage: caasctl upstream-servers");
+	if ((rc = caas_call(conf, "LISTSERVERS", NULL, &res)) != CAAS_OK) {
+		fprintf(stderr, "caasctl: upstream %s: %s\n", res.type, res.detail);
+		caas_result_free(&res);
+		return 1;
+	}
+	servers = json_object_get(res.json, "Servers");
+	json_array_foreach(servers, i, s) {
+		const char *t = json_string_value(json_object_get(s, "certValidationType"));
+		const char *u = json_string_value(json_object_get(s, "serverUrl"));
+		const char *d = json_string_value(json_object_get(s, "productDescription"));
+		printf("%s %s %s\n", t ? t : "?", u ? u : "?", d ? d : "");
+	}
+	caas_result_free(&res);
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "migrate", cmd_migrate, "migrate [--mark-applied N]" },
 	{ "account-add", cmd_account_add, "account-add --name N --type deposit|monthly "
@@ -376,6 +409,7 @@ static const struct cmd cmds[] = {
 	{ "preval-set", cmd_preval_set, "preval-set --org ID --level DV|OV|QWAC "
 	    "--status pending|approved|rejected|expired" },
 	{ "price-set", cmd_price_set, "price-set --account ID --product CODE --cents C" },
+	{ "upstream-servers", cmd_upstream_servers, "upstream-servers" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -408,6 +442,8 @@ main(int argc, char *argv[])
 		if (strcmp(argv[i], cmds[k].name) != 0)
 			continue;
 		center_conf_load(&conf, path);
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+			fatalx("curl_global_init failed");
 		/* The CLI reports to the terminal whatever the daemon's log setting. */
 		log_init("caasctl", 0, LOG_LVL_INFO);
 		if ((db = center_db_open(&conf, 0)) == NULL)

@@ -36,6 +36,11 @@ static const struct conf_key center_keys[] = {
 	K(auth_mode, CONF_STR, "local", 0, 0),
 	K(auth_header_secret_file, CONF_STR, NULL, 0, 0),
 	K(allow_test_domains, CONF_BOOL, "false", 0, 0),
+	K(caas_api_base, CONF_STR, NULL, 0, 0),
+	K(caas_login, CONF_STR, NULL, 0, 0),
+	K(caas_password_file, CONF_STR, NULL, 0, 0),
+	K(caas_ca_bundle, CONF_STR, NULL, 0, 0),
+	K(caas_timeout, CONF_INT, "30", 1, 300),
 };
 #define NKEYS (sizeof(center_keys) / sizeof(center_keys[0]))
 
@@ -75,6 +80,16 @@ center_conf_load(struct center_conf *c, const char *path)
 	if (c->db_password_file != NULL &&
 	    (c->db_password = conf_read_secret(c->db_password_file, err, sizeof(err))) == NULL)
 		fatalx("config: %s", err);
+	if (c->caas_api_base != NULL && (strncmp(c->caas_api_base, "https://", 8) != 0 ||
+	    c->caas_api_base[strlen(c->caas_api_base) - 1] == '/' || strstr(c->caas_api_base, "/products") != NULL))
+		fatalx("config: %s: caas_api_base must be https://host[/path] without /products and "
+		    "without a trailing slash", path);
+	if ((c->caas_api_base != NULL) != (c->caas_login != NULL) ||
+	    (c->caas_api_base != NULL) != (c->caas_password_file != NULL))
+		fatalx("config: %s: caas_api_base, caas_login and caas_password_file go together", path);
+	if (c->caas_password_file != NULL &&
+	    (c->caas_password = conf_read_secret(c->caas_password_file, err, sizeof(err))) == NULL)
+		fatalx("config: %s", err);
 	log_init("center", strcmp(c->log, "syslog") == 0, lvl);
 }
 
@@ -83,6 +98,9 @@ center_conf_free(struct center_conf *c)
 {
 	conf_free(center_keys, NKEYS, c);
 	free(c->db_password);
+	if (c->caas_password != NULL)
+		memset(c->caas_password, 0, strlen(c->caas_password));
+	free(c->caas_password);
 	free(c->auth_secret);
 	memset(c, 0, sizeof(*c));
 }

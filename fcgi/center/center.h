@@ -37,9 +37,15 @@ struct center_conf {
 	char	*auth_mode;
 	char	*auth_header_secret_file;
 	int	 allow_test_domains;
+	char	*caas_api_base;		/* upstream reseller API, the URL before /products/ */
+	char	*caas_login;
+	char	*caas_password_file;
+	char	*caas_ca_bundle;	/* extra trust anchors (dev/test: the bundled CA's TLS root) */
+	long	 caas_timeout;		/* seconds per upstream call */
 
 	/* Derived at load. */
 	char	*db_password;
+	char	*caas_password;
 	char	*auth_secret;
 	int	 auth_request;	/* auth_mode = auth_request */
 };

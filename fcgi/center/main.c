@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <fcgiapp.h>
 #include <libxml/parser.h>
 
@@ -88,6 +89,9 @@ main(int argc, char *argv[])
 			usage();
 		}
 	center_conf_load(&conf, path);
+	/* Before forking: the workers call the upstream with libcurl. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		fatalx("curl_global_init failed");
 	xmlInitParser();
 	if (i18n_load(conf.views_dir, err, sizeof(err)) == -1)
 		fatalx("views: %s", err);

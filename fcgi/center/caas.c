@@ -1,0 +1,148 @@
+/*
+ * CaaS reseller API client over libcurl (caas.h): HTTPS only, bounded
+ * answers (CURLOPT_MAXFILESIZE and a cap in the write callback),
+ * timeouts, fields escaped by curl, errors parsed from the upstream's
+ * {"type","detail"} documents.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "caas.h"
+#include "center.h"
+#include "log.h"
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf	*b = arg;
+
+	/* Anything beyond the cap makes curl fail the transfer. */
+	return buf_add(b, p, size * n) == 0 ? size * n : 0;
+}
+
+/* "a=1&b=2" with every name and value escaped by curl. */
+static int
+form_body(CURL *c, const struct center_conf *conf, const char *action,
+    const char *const *fields, struct buf *out)
+{
+	const char	*base[] = { "loginName", conf->caas_login, "loginPassword",
+	    conf->caas_password, "action", action, NULL };
+	const char *const *lists[2] = { base, fields };
+	size_t		 npairs = 0;
+
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; lists[l] != NULL && lists[l][i] != NULL; i += 2) {
+			char *k, *v;
+			if (lists[l][i + 1] == NULL || ++npairs > CAAS_FIELDS_MAX + 3)
+				return -1;
+			k = curl_easy_escape(c, lists[l][i], 0);
+			v = curl_easy_escape(c, lists[l][i + 1], 0);
+			if (k == NULL || v == NULL || buf_printf(out, "%s%s=%s",
+			    out->len ? "&" : "", k, v) == -1) {
+				curl_free(k);
+				curl_free(v);
+				return -1;
+			}
+			curl_free(k);
+			curl_free(v);
+		}
+	return 0;
+}
+
+/* type "urn:sectigo:params:acme:error:unauthorized" → "unauthorized". */
+static void
+parse_error(struct caas_result *res)
+{
+	const char	*type = json_string_value(json_object_get(res->json, "type"));
+	const char	*detail = json_string_value(json_object_get(res->json, "detail"));
+	const char	*colon = type ? strrchr(type, ':') : NULL;
+
+	snprintf(res->type, sizeof(res->type), "%s", colon ? colon + 1 : type ? type : "unknown");
+	snprintf(res->detail, sizeof(res->detail), "%s", detail ? detail :
+	    "the upstream refused the request without a reason");
+}
+
+int
+caas_call(const struct center_conf *conf, const char *action, const char *const *fields,
+    struct caas_result *res)
+{
+	CURL		*c = NULL;
+	struct buf	 body, answer;
+	char		 url[1024], errbuf[CURL_ERROR_SIZE] = "";
+	CURLcode	 cc;
+	int		 rc = CAAS_TRANSPORT;
+
+	memset(res, 0, sizeof(*res));
+	buf_init(&body, 64 * 1024);
+	buf_init(&answer, CAAS_ANSWER_MAX);
+	snprintf(res->type, sizeof(res->type), "transport");
+	if (conf->caas_api_base == NULL || conf->caas_password == NULL) {
+		snprintf(res->detail, sizeof(res->detail), "caas_api_base and caas_password_file are "
+		    "not configured");
+		goto out;
+	}
+	snprintf(url, sizeof(url), "%s/products/!ACMEAdmin", conf->caas_api_base);
+	if ((c = curl_easy_init()) == NULL || form_body(c, conf, action, fields, &body) == -1) {
+		snprintf(res->detail, sizeof(res->detail), "cannot build the request");
+		goto out;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.p);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body.len);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, conf->caas_timeout);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, conf->caas_timeout < 10 ? conf->caas_timeout : 10L);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE, (long)CAAS_ANSWER_MAX);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "acme-caas-center/" PACKAGE_VERSION);
+	if (conf->caas_ca_bundle != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, conf->caas_ca_bundle);
+	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
+		snprintf(res->detail, sizeof(res->detail), "%s: %s", action,
+		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		log_warnx("caas %s: %s", action, res->detail);
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->http_status);
+	res->json = json_loadb(answer.p ? answer.p : "", answer.len, 0, NULL);
+	if (res->json == NULL) {
+		snprintf(res->detail, sizeof(res->detail), "%s: HTTP %ld with an answer that is not JSON",
+		    action, res->http_status);
+		log_warnx("caas %s: %s", action, res->detail);
+		goto out;
+	}
+	if (res->http_status >= 200 && res->http_status < 300) {
+		res->type[0] = '\0';
+		rc = CAAS_OK;
+	} else {
+		parse_error(res);
+		log_info("caas %s refused (HTTP %ld, %s): %s", action, res->http_status, res->type,
+		    res->detail);
+		rc = CAAS_REFUSED;
+	}
+out:
+	if (c != NULL)
+		curl_easy_cleanup(c);
+	/* The body held the password: wipe it before freeing. */
+	if (body.p != NULL)
+		memset(body.p, 0, body.len);
+	buf_free(&body);
+	buf_free(&answer);
+	return rc;
+}
+
+void
+caas_result_free(struct caas_result *res)
+{
+	json_decref(res->json);
+	res->json = NULL;
+}
