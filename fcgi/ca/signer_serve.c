@@ -17,42 +17,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "supervise.h"
 #include "signer.h"
 #include "signer_core.h"
 
 #define WORKERS_MAX	16
 #define STOP_GRACE	15	/* seconds before SIGKILL: longer than two I/O timeouts */
 
-static volatile sig_atomic_t	 worker_stop;
-
-static void
-on_worker_term(int sig)
-{
-	(void)sig;
-	worker_stop = 1;
-}
-
-static void
-on_noop(int sig)
-{
-	(void)sig;
-}
-
-static void
-install(int sig, void (*fn)(int))
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fn;
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
-}
+struct signer_worker {
+	const struct signer_ca	*ca;
+	int			 lfd;
+};
 
 void
 signer_serve_conn(const struct signer_ca *ca, int fd)
@@ -75,20 +54,21 @@ out:
 	close(fd);
 }
 
-/* Accept until asked to stop; the listening socket is non-blocking (workers race for it). */
-static void __attribute__((noreturn))
-worker(const struct signer_ca *ca, int lfd)
+/*
+ * Accept until asked to stop; the listening socket is non-blocking
+ * (workers race for it). SIGTERM stays blocked and is let in only while
+ * waiting in ppoll, so a request in progress is always answered.
+ */
+static void
+worker(void *arg)
 {
-	struct pollfd	 pfd = { .fd = lfd, .events = POLLIN };
-	sigset_t	 open_mask;
-	int		 fd;
+	const struct signer_worker	*w = arg;
+	struct pollfd			 pfd = { .fd = w->lfd, .events = POLLIN };
+	sigset_t			 open_mask;
+	int				 fd;
 
-	install(SIGTERM, on_worker_term);
-	install(SIGINT, on_worker_term);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&open_mask);
-	while (!worker_stop) {
+	while (!supervise_stopping()) {
 		if (ppoll(&pfd, 1, NULL, &open_mask) == -1) {
 			if (errno != EINTR) {
 				log_warn("ppoll");
@@ -96,7 +76,7 @@ worker(const struct signer_ca *ca, int lfd)
 			}
 			continue;
 		}
-		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) == -1) {
+		if ((fd = accept4(w->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 			    errno != ECONNABORTED) {
 				log_warn("accept");
@@ -104,112 +84,22 @@ worker(const struct signer_ca *ca, int lfd)
 			}
 			continue;
 		}
-		signer_serve_conn(ca, fd);
+		signer_serve_conn(w->ca, fd);
 	}
-	_exit(0);
-}
-
-/* Fork one worker; its pid or -1 (logged). Signals stay blocked in the child. */
-static pid_t
-spawn(const struct signer_ca *ca, int lfd)
-{
-	pid_t	 pid;
-
-	if ((pid = fork()) == -1) {
-		log_warn("fork");
-		return -1;
-	}
-	if (pid == 0)
-		worker(ca, lfd);
-	return pid;
-}
-
-/* Reap dead workers; respawn them unless stopping. Slot of a dead worker becomes 0. */
-static void
-reap(const struct signer_ca *ca, int lfd, pid_t *pids, int n, int respawn)
-{
-	pid_t	 pid;
-	int	 status;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (int i = 0; i < n; i++) {
-			if (pids[i] != pid)
-				continue;
-			pids[i] = 0;
-			if (!respawn)
-				break;
-			log_warnx("worker %d died (status %d), respawning", (int)pid, status);
-			sleep(1);	/* a worker that dies at once must not make us spin */
-			if ((pids[i] = spawn(ca, lfd)) == -1)
-				pids[i] = 0;
-		}
-	}
-}
-
-static int
-alive(const pid_t *pids, int n)
-{
-	int	 k = 0;
-
-	for (int i = 0; i < n; i++)
-		k += pids[i] > 0;
-	return k;
-}
-
-/* SIGTERM every worker, wait STOP_GRACE seconds, then SIGKILL the rest. */
-static void
-stop_workers(const struct signer_ca *ca, int lfd, pid_t *pids, int n, const sigset_t *mask)
-{
-	struct timespec	 ts = { .tv_sec = 1 };
-	long long	 end = signer_mono_ms() + STOP_GRACE * 1000;
-
-	for (int i = 0; i < n; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGTERM);
-	while (signer_mono_ms() < end) {
-		reap(ca, lfd, pids, n, 0);
-		if (alive(pids, n) == 0)
-			return;
-		sigtimedwait(mask, NULL, &ts);
-	}
-	for (int i = 0; i < n; i++)
-		if (pids[i] > 0) {
-			log_warnx("worker %d still busy after %d s, killing it", (int)pids[i], STOP_GRACE);
-			kill(pids[i], SIGKILL);
-			waitpid(pids[i], NULL, 0);
-		}
 }
 
 int
 signer_serve(const struct signer_ca *ca, int lfd, int nworkers)
 {
-	pid_t		 pids[WORKERS_MAX] = { 0 };
-	sigset_t	 mask, old;
-	int		 sig, rc = -1;
+	struct signer_worker	 w = { ca, lfd };
+	struct supervise	 sv = { .workers = nworkers, .grace = STOP_GRACE,
+	    .keep_blocked = 1, .fn = worker, .arg = &w };
 
 	if (nworkers < 1 || nworkers > WORKERS_MAX) {
 		log_warnx("workers: %d not in 1..%d", nworkers, WORKERS_MAX);
 		return -1;
 	}
-	install(SIGCHLD, on_noop);	/* a handler, so that SIGCHLD is never discarded */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, &old);
-	for (int i = 0; i < nworkers; i++)
-		if ((pids[i] = spawn(ca, lfd)) == -1) {
-			pids[i] = 0;
-			goto out;
-		}
 	log_info("serving with %d workers", nworkers);
-	while ((sig = sigwaitinfo(&mask, NULL)) != SIGTERM && sig != SIGINT)
-		if (sig == SIGCHLD)
-			reap(ca, lfd, pids, nworkers, 1);
-	log_info("stopping");
-	rc = 0;
-out:
-	stop_workers(ca, lfd, pids, nworkers, &mask);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return rc;
+	supervise_run(&sv);
+	return 0;
 }

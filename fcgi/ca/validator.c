@@ -40,6 +40,7 @@
 #include "clock.h"
 #include "db.h"
 #include "log.h"
+#include "supervise.h"
 #include "validator.h"
 
 #define IDLE_MS		1000	/* poll for work at least this often */
@@ -126,8 +127,6 @@ static const char *const vsql[V__MAX] = {
 	[V_ORDER_INVALID] =
 	"UPDATE orders SET status = 'invalid', error = ? WHERE id = ? AND status = 'pending'",
 };
-
-static volatile sig_atomic_t	 got_term, got_chld;
 
 void
 vresult_fail(struct vresult *res, enum vproblem p, int retry, const char *fmt, ...)
@@ -401,39 +400,7 @@ process(struct db *db, const struct vctx *vc, const struct vtask *t)
 		    t->identifier, vproblem_urns[res.problem], res.detail);
 }
 
-/* ---- processes ---- */
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGCHLD)
-		got_chld = 1;
-	else
-		got_term = 1;
-}
-
-static void
-install(int sig, void (*fn)(int))
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fn;
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
-}
-
-/* In a worker (signals blocked): asked to stop, now or while we were busy? */
-static int
-stopping(void)
-{
-	sigset_t	 pending;
-
-	if (got_term)
-		return 1;
-	sigpending(&pending);
-	return sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT);
-}
+/* ---- processes (supervised by common/supervise.c) ---- */
 
 /*
  * Sleep until a wake byte arrives, a signal comes or IDLE_MS pass.
@@ -455,39 +422,31 @@ idle(int wake)
 			continue;
 }
 
-static void __attribute__((noreturn))
-worker(const struct ca_conf *conf, const struct vnet *net, int wake)
-{
-	struct vctx	 vc = { conf, net };
-	struct vtask	 t;
-	struct db	*db;
-	int		 rc;
+struct vworker {
+	const struct ca_conf	*conf;
+	const struct vnet	*net;
+	int			 wake;
+};
 
-	install(SIGTERM, on_signal);
-	install(SIGINT, on_signal);
-	signal(SIGCHLD, SIG_DFL);
-	if ((db = ca_db_open(conf, vsql, V__MAX, 0)) == NULL)
+/* A worker keeps SIGTERM blocked: it lets it in only while idle. */
+static void
+worker(void *arg)
+{
+	const struct vworker	*w = arg;
+	struct vctx		 vc = { w->conf, w->net };
+	struct vtask		 t;
+	struct db		*db;
+	int			 rc;
+
+	if ((db = ca_db_open(w->conf, vsql, V__MAX, 0)) == NULL)
 		fatalx("worker: out of memory");
-	while (!stopping()) {
-		if ((rc = claim(db, conf, &t)) == 1 && t.chall_id != 0)
+	while (!supervise_stopping()) {
+		if ((rc = claim(db, w->conf, &t)) == 1 && t.chall_id != 0)
 			process(db, &vc, &t);
 		else if (rc != 1)
-			idle(wake);	/* nothing due, or the database is away */
+			idle(w->wake);	/* nothing due, or the database is away */
 	}
 	db_close(db);
-	_exit(0);
-}
-
-static pid_t
-spawn(const struct ca_conf *conf, const struct vnet *net, int wake)
-{
-	pid_t	 pid = fork();
-
-	if (pid == -1)
-		log_warn("fork");
-	else if (pid == 0)
-		worker(conf, net, wake);
-	return pid;
 }
 
 /* Bind the wake socket: stale file removed, group-writable for the ACME workers. */
@@ -513,78 +472,6 @@ open_wake(const char *path)
 }
 
 static void
-write_pidfile(const char *path)
-{
-	FILE	*f;
-
-	if (path == NULL)
-		return;
-	if ((f = fopen(path, "w")) == NULL)
-		fatalx("cannot write pidfile %s: %s", path, strerror(errno));
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) != 0)
-		fatalx("cannot write pidfile %s: %s", path, strerror(errno));
-}
-
-/* SIGTERM every worker, wait for them to finish their validation, SIGKILL stragglers. */
-static void
-stop_workers(pid_t *pids, long n, long grace)
-{
-	time_t	 deadline = time(NULL) + grace;
-	long	 alive;
-
-	for (long i = 0; i < n; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGTERM);
-	do {
-		alive = 0;
-		for (long i = 0; i < n; i++) {
-			if (pids[i] <= 0)
-				continue;
-			if (waitpid(pids[i], NULL, WNOHANG) == pids[i])
-				pids[i] = 0;
-			else
-				alive++;
-		}
-		if (alive && time(NULL) >= deadline) {
-			log_warnx("%ld workers did not stop in %ld s; killing", alive, grace);
-			for (long i = 0; i < n; i++)
-				if (pids[i] > 0)
-					kill(pids[i], SIGKILL);
-			deadline = time(NULL) + 60;
-		}
-		if (alive)
-			usleep(50 * 1000);
-	} while (alive);
-}
-
-/* Reap dead workers and start new ones, slowing down when they die at once. */
-static void
-respawn(const struct ca_conf *conf, const struct vnet *net, int wake, pid_t *pids,
-    time_t *born)
-{
-	pid_t	 pid;
-	int	 status;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (long i = 0; i < conf->validator_workers; i++) {
-			if (pids[i] != pid)
-				continue;
-			if (WIFSIGNALED(status))
-				log_warnx("worker %ld killed by signal %d; respawning", (long)pid,
-				    WTERMSIG(status));
-			else
-				log_warnx("worker %ld exited with %d; respawning", (long)pid,
-				    WEXITSTATUS(status));
-			if (time(NULL) - born[i] < 1)
-				sleep(1);
-			pids[i] = spawn(conf, net, wake);
-			born[i] = time(NULL);
-		}
-	}
-}
-
-static void
 usage(void)
 {
 	fprintf(stderr, "usage: ca-validator [-f ca.conf]\n");
@@ -594,14 +481,13 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
-	static pid_t	 pids[64];
-	static time_t	 born[64];
 	struct ca_conf	 conf;
 	struct vnet	 net;
+	struct vworker	 w;
+	struct supervise sv;
 	const char	*path = NULL;
 	char		 err[512];
-	sigset_t	 block, old;
-	int		 ch, wake;
+	int		 ch;
 
 	while ((ch = getopt(argc, argv, "f:")) != -1) {
 		if (ch != 'f')
@@ -611,8 +497,6 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 	ca_conf_load(&conf, path, "ca-validator");
-	if (conf.validator_workers > (long)(sizeof(pids) / sizeof(pids[0])))
-		fatalx("validator_workers: at most %zu", sizeof(pids) / sizeof(pids[0]));
 	if (vnet_init(&net, conf.resolve, conf.allow_private_addresses, err, sizeof(err)) == -1)
 		fatalx("config: %s", err);
 	if (conf.dns_server != NULL && conf.dns_server[0] != '\0' &&
@@ -620,39 +504,19 @@ main(int argc, char *argv[])
 		fatalx("config: %s", err);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		fatalx("curl_global_init failed");
-	wake = open_wake(conf.validator_socket);
-	write_pidfile(conf.validator_pidfile);
-
-	/* Workers inherit the blocked mask and let signals in only while idle. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	install(SIGTERM, on_signal);
-	install(SIGINT, on_signal);
-	install(SIGCHLD, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-	for (long i = 0; i < conf.validator_workers; i++) {
-		pids[i] = spawn(&conf, &net, wake);
-		born[i] = time(NULL);
-	}
+	w = (struct vworker){ &conf, &net, open_wake(conf.validator_socket) };
+	supervise_pidfile(conf.validator_pidfile);
 	log_info("validating with %ld workers; wake socket %s, %ld attempts of %ld s",
 	    conf.validator_workers, conf.validator_socket, attempts_allowed(&conf),
 	    conf.validation_timeout);
-	while (!got_term) {
-		sigsuspend(&old);
-		if (got_chld && !got_term) {
-			got_chld = 0;
-			respawn(&conf, &net, wake, pids, born);
-		}
-	}
-	log_info("stopping");
-	stop_workers(pids, conf.validator_workers, conf.validation_timeout + STOP_GRACE);
+	sv = (struct supervise){ .workers = conf.validator_workers,
+	    .grace = conf.validation_timeout + STOP_GRACE, .keep_blocked = 1,
+	    .fn = worker, .arg = &w };
+	supervise_run(&sv);
 	(void)unlink(conf.validator_socket);
 	if (conf.validator_pidfile != NULL)
 		(void)unlink(conf.validator_pidfile);
-	close(wake);
+	close(w.wake);
 	curl_global_cleanup();
 	ca_conf_free(&conf);
 	return 0;
