@@ -11,6 +11,8 @@
  *   caasctl [-f config] preval-set --org ID --level DV|OV|QWAC
  *                       --status pending|approved|rejected|expired
  *   caasctl [-f config] price-set --account ID --product CODE --cents C
+ *   caasctl [-f config] deposit-credit --account ID --cents N --reference TEXT --key KEY
+ *   caasctl [-f config] ledger --account ID
  *
  * Creating commands print only the new id (or the new API key, shown
  * this once) on stdout, so scripts can capture it.
@@ -32,6 +34,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "caas.h"
+#include "billing.h"
 
 #include <curl/curl.h>
 
@@ -398,6 +401,141 @@ cmd_upstream_servers(struct db *db, const struct center_conf *conf, int argc, ch
 	return 0;
 }
 
+/* ---- billing (fcgi/billing/billing.h) ---- */
+
+static struct db *
+billing_open(const struct center_conf *conf)
+{
+	struct db	*db;
+
+	db = billing_db_open(&(struct db_conf){ .host = conf->db_host,
+	    .port = (unsigned int)conf->db_port, .socket = conf->db_socket,
+	    .name = conf->db_name, .user = conf->db_user, .password = conf->db_password });
+	if (db == NULL)
+		fatalx("out of memory");
+	return db;
+}
+
+/* Options of the billing commands, apart from the shared admin set. */
+static void
+parse_billing_opts(int argc, char **argv, const char *v[4])
+{
+	static const struct option bo[] = {
+		{ "account", required_argument, NULL, 0 },
+		{ "cents", required_argument, NULL, 1 },
+		{ "reference", required_argument, NULL, 2 },
+		{ "key", required_argument, NULL, 3 },
+		{ NULL, 0, NULL, 0 },
+	};
+	int	 ch;
+
+	v[0] = v[1] = v[2] = v[3] = NULL;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", bo, NULL)) != -1) {
+		if (ch < 0 || ch > 3)
+			fatalx("%s: unknown option (see caasctl help)", argv[0]);
+		v[ch] = optarg;
+	}
+	if (optind != argc)
+		fatalx("%s: unexpected argument \"%s\"", argv[0], argv[optind]);
+}
+
+static void
+billing_fatal(enum billing_rc rc, const char *acct)
+{
+	if (rc == BILLING_ENOACCOUNT)
+		fatalx("--account: no account %s", acct);
+	if (rc == BILLING_EKIND)
+		fatalx("--account: account %s is not a deposit account", acct);
+	if (rc == BILLING_EKEY)
+		fatalx("--key: %s", billing_strerror(rc));
+	if (rc == BILLING_EINVAL)
+		fatalx("--reference, --key: %s", billing_strerror(rc));
+	fatalx("%s", billing_strerror(rc));
+}
+
+/*
+ * An accountant records money received on a deposit account: a credit
+ * ledger row and balance += N, once per --key (a replay says so and
+ * moves nothing). Prints the ledger id and the balance after.
+ */
+static int
+cmd_deposit_credit(struct db *cdb, const struct center_conf *conf, int argc, char **argv)
+{
+	struct billing_req	 q;
+	struct billing_result	 res;
+	struct db		*db;
+	const char		*v[4];
+	enum billing_rc		 rc;
+
+	parse_billing_opts(argc, argv, v);
+	need("account", v[0]);
+	need("cents", v[1]);
+	need("reference", v[2]);
+	need("key", v[3]);
+	check_len("reference", v[2], BILLING_TEXT_MAX);
+	check_len("key", v[3], BILLING_KEY_MAX);
+	memset(&q, 0, sizeof(q));
+	q.account_id = parse_id("account", v[0]);
+	if ((q.net_cents = parse_id("cents", v[1])) > 1000000000000LL)
+		fatalx("--cents: at most 1000000000000 (ten billion euros) at once");
+	q.reference = v[2];
+	q.idempotency_key = v[3];
+	q.upstream_cost_cents = -1;
+	db = billing_open(conf);
+	rc = billing_credit(db, &q, &res);
+	db_close(db);
+	if (rc != BILLING_OK)
+		billing_fatal(rc, v[0]);
+	printf("%lld %s balance %lld\n", res.ledger_id, res.replay ? "replayed" : "credited",
+	    res.balance_cents);
+	return 0;
+}
+
+/* The account's ledger, oldest first, one tab-separated line per row. */
+static int
+cmd_ledger(struct db *cdb, const struct center_conf *conf, int argc, char **argv)
+{
+	struct billing_entry	*e = NULL;
+	struct billing_account	 a;
+	struct db		*db;
+	const char		*v[4];
+	long long		 acct, after = 0;
+	size_t			 n;
+	enum billing_rc		 rc;
+
+	parse_billing_opts(argc, argv, v);
+	need("account", v[0]);
+	if (v[1] != NULL || v[2] != NULL || v[3] != NULL)
+		fatalx("ledger: only --account is accepted");
+	acct = parse_id("account", v[0]);
+	if ((e = calloc(BILLING_PAGE_MAX, sizeof(*e))) == NULL)
+		fatalx("out of memory");
+	db = billing_open(conf);
+	if ((rc = billing_account(db, acct, &a)) != BILLING_OK)
+		billing_fatal(rc, v[0]);
+	printf("id\tcreated_at\tkind\tnet\tvat_bp\tvat\tgross\tcurrency\tproduct\t"
+	    "invoice\tkey\treference\n");
+	do {
+		if ((rc = billing_ledger(db, acct, after, e, BILLING_PAGE_MAX, &n)) != BILLING_OK)
+			billing_fatal(rc, v[0]);
+		for (size_t i = 0; i < n; i++) {
+			printf("%lld\t%s\t%s\t%lld\t%lld\t%lld\t%lld\t%s\t%s\t%lld\t%s\t%s\n",
+			    e[i].id, e[i].created_at, billing_kind_names[e[i].kind],
+			    e[i].net_cents, e[i].vat_bp, e[i].vat_cents, e[i].gross_cents,
+			    e[i].currency, *e[i].product_code ? e[i].product_code : "-",
+			    e[i].invoice_id, e[i].idempotency_key,
+			    *e[i].reference ? e[i].reference : "-");
+			after = e[i].id;
+		}
+	} while (n == BILLING_PAGE_MAX);
+	if (a.type == BILLING_DEPOSIT)
+		printf("# balance %lld %s\n", a.balance_cents, a.currency);
+	db_close(db);
+	free(e);
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "migrate", cmd_migrate, "migrate [--mark-applied N]" },
 	{ "account-add", cmd_account_add, "account-add --name N --type deposit|monthly "
@@ -410,6 +548,9 @@ static const struct cmd cmds[] = {
 	    "--status pending|approved|rejected|expired" },
 	{ "price-set", cmd_price_set, "price-set --account ID --product CODE --cents C" },
 	{ "upstream-servers", cmd_upstream_servers, "upstream-servers" },
+	{ "deposit-credit", cmd_deposit_credit, "deposit-credit --account ID --cents N "
+	    "--reference TEXT --key IDEMPOTENCY-KEY" },
+	{ "ledger", cmd_ledger, "ledger --account ID" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

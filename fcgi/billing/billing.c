@@ -1,0 +1,579 @@
+/*
+ * Billing module: pro-rata and VAT arithmetic, prices, and the money
+ * movements (charge, refund, credit) over the ledger (billing.h).
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "billing.h"
+#include "clock.h"
+#include "log.h"
+
+#define SECS_PER_DAY	86400
+
+/* ---- arithmetic ---- */
+
+/* Days since the epoch of t's UTC date (floor, also before 1970). */
+static long long
+epoch_day(time_t t)
+{
+	long long	 s = (long long)t;
+
+	return s >= 0 ? s / SECS_PER_DAY : -((-s + SECS_PER_DAY - 1) / SECS_PER_DAY);
+}
+
+long long
+billing_days_between(time_t from, time_t to)
+{
+	return epoch_day(to) - epoch_day(from);
+}
+
+/*
+ * round_half_up(a × b / d) for a >= 0, b >= 0, d > 0, without floating
+ * point. -1 when a × b does not fit in 64 bits.
+ */
+static int
+muldiv_half_up(long long a, long long b, long long d, long long *out)
+{
+	long long	 p, q, r;
+
+	if (b != 0 && a > LLONG_MAX / b)
+		return -1;
+	p = a * b;
+	q = p / d;
+	r = p % d;
+	/* r < d, so 2 × r cannot overflow for the divisors used here. */
+	if (r >= d - r)
+		q++;
+	*out = q;
+	return 0;
+}
+
+int
+billing_prorata(long long yearly_cents, time_t today, time_t term_end, int term_days,
+    long long *cents)
+{
+	long long	 left;
+
+	if (yearly_cents < 0 || (term_days != 365 && term_days != 366))
+		return -1;
+	if ((left = billing_days_between(today, term_end)) < 0)
+		return -1;
+	/* A term that starts later never costs more than a year. */
+	if (left > term_days)
+		left = term_days;
+	return muldiv_half_up(yearly_cents, left, term_days, cents);
+}
+
+int
+billing_vat(long long net_cents, long long vat_bp, long long *vat)
+{
+	long long	 v;
+
+	if (net_cents < 0 || vat_bp < 0 || vat_bp > 10000)
+		return -1;
+	if (muldiv_half_up(net_cents, vat_bp, 10000, &v) == -1)
+		return -1;
+	if (v > LLONG_MAX - net_cents)
+		return -1;	/* gross must fit too */
+	*vat = v;
+	return 0;
+}
+
+/* ---- names ---- */
+
+const char *const billing_kind_names[BILLING_KIND__MAX] = {
+	[BILLING_CHARGE] = "charge",
+	[BILLING_REFUND] = "refund",
+	[BILLING_CREDIT] = "credit",
+};
+
+const char *const billing_type_names[BILLING_TYPE__MAX] = {
+	[BILLING_DEPOSIT] = "deposit",
+	[BILLING_MONTHLY] = "monthly",
+};
+
+static const char *const rc_text[BILLING_RC__MAX] = {
+	[BILLING_OK] = "done",
+	[BILLING_EINVAL] = "invalid request: amount, idempotency key or text out of bounds",
+	[BILLING_ENOACCOUNT] = "no such account",
+	[BILLING_ENOPRODUCT] = "no such product",
+	[BILLING_EKIND] = "not possible for this type of account",
+	[BILLING_EFUNDS] = "insufficient funds: the deposit balance does not cover the amount "
+	    "including VAT; nothing was charged",
+	[BILLING_EKEY] = "this idempotency key was already used for a different movement",
+	[BILLING_EBUSY] = "the account is busy; try again",
+	[BILLING_EDOWN] = "database unreachable; nothing was charged",
+	[BILLING_EDB] = "database error; nothing was charged",
+};
+
+const char *
+billing_strerror(enum billing_rc rc)
+{
+	if ((unsigned int)rc >= BILLING_RC__MAX)
+		return "unknown billing outcome";
+	return rc_text[rc];
+}
+
+static int
+name_index(const char *s, const char *const *names, int n)
+{
+	for (int i = 0; s != NULL && i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- SQL: every statement of the module ---- */
+
+enum bstmt {
+	BQ_ACCOUNT_GET,
+	BQ_ACCOUNT_LOCK,
+	BQ_BALANCE_ADD,
+	BQ_PRICE,
+	BQ_LEDGER_BY_KEY,
+	BQ_LEDGER_INSERT,
+	BQ_LEDGER_PAGE,
+	BQ_INVOICE_OPEN,
+	BQ_INVOICE_INSERT,
+	BQ_INVOICE_ADD,
+	BQ_LINE_INSERT,
+	BQ__MAX
+};
+
+#define ACCOUNT_COLS	"id, kind, vat_bp, balance_cents, currency FROM accounts WHERE id = ?"
+
+static const char *const billing_sql[BQ__MAX] = {
+	[BQ_ACCOUNT_GET] = "SELECT " ACCOUNT_COLS,
+	/* Serialises every movement of one account, retries included. */
+	[BQ_ACCOUNT_LOCK] = "SELECT " ACCOUNT_COLS " FOR UPDATE",
+	[BQ_BALANCE_ADD] =
+	    "UPDATE accounts SET balance_cents = balance_cents + ? WHERE id = ?",
+	[BQ_PRICE] =
+	    "SELECT COALESCE(ap.price_cents, p.list_price_cents) FROM products p "
+	    "LEFT JOIN account_prices ap ON ap.product_code = p.code AND ap.account_id = ? "
+	    "WHERE p.code = ?",
+	/*
+	 * No FOR UPDATE here nor on invoices: the account row lock already
+	 * serialises the account's movements, and gap locks on a missing
+	 * key would deadlock two accounts inserting at once. The first
+	 * consistent read of the transaction comes after the account lock
+	 * is granted, so it sees what the attempt we waited for committed.
+	 */
+	[BQ_LEDGER_BY_KEY] =
+	    "SELECT id, account_id, kind, net_cents, vat_bp, vat_cents, gross_cents, "
+	    "invoice_id FROM ledger WHERE idempotency_key = ?",
+	[BQ_LEDGER_INSERT] =
+	    "INSERT INTO ledger (account_id, kind, net_cents, vat_bp, vat_cents, gross_cents, "
+	    "currency, product_code, subscription_ref, domain_ref, upstream_order, "
+	    "upstream_cost_cents, reference, idempotency_key, invoice_id, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[BQ_LEDGER_PAGE] =
+	    "SELECT id, kind, net_cents, vat_bp, vat_cents, gross_cents, currency, "
+	    "product_code, subscription_ref, domain_ref, upstream_order, idempotency_key, "
+	    "reference, invoice_id, created_at FROM ledger "
+	    "WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?",
+	[BQ_INVOICE_OPEN] =
+	    "SELECT id FROM invoices WHERE account_id = ? AND open_period = ?",
+	[BQ_INVOICE_INSERT] =
+	    "INSERT INTO invoices (account_id, period, status, created_at) "
+	    "VALUES (?, ?, 'open', ?)",
+	[BQ_INVOICE_ADD] =
+	    "UPDATE invoices SET net_cents = net_cents + ?, vat_cents = vat_cents + ?, "
+	    "gross_cents = gross_cents + ? WHERE id = ? AND status = 'open'",
+	[BQ_LINE_INSERT] =
+	    "INSERT INTO invoice_lines (invoice_id, ledger_id, description, net_cents, "
+	    "vat_cents, gross_cents) VALUES (?, ?, ?, ?, ?, ?)",
+};
+
+struct db *
+billing_db_open(const struct db_conf *conf)
+{
+	return db_open(conf, billing_sql, BQ__MAX, 0);
+}
+
+static enum billing_rc
+from_db(int rc)
+{
+	switch (rc) {
+	case 0:
+		return BILLING_OK;
+	case DB_EDOWN:
+		return BILLING_EDOWN;
+	case DB_ELOCK:
+		return BILLING_EBUSY;
+	default:
+		return BILLING_EDB;
+	}
+}
+
+/* ---- reads ---- */
+
+/* Fill *a from an ACCOUNT_COLS row; BILLING_EDB on an unknown kind. */
+static enum billing_rc
+account_row(const struct db_res *r, struct billing_account *a)
+{
+	int	 t;
+
+	memset(a, 0, sizeof(*a));
+	if ((t = name_index(db_cell(r, 0, 1), billing_type_names, BILLING_TYPE__MAX)) < 0) {
+		log_error("billing: account %s has an unknown kind", db_cell(r, 0, 0));
+		return BILLING_EDB;
+	}
+	a->id = db_cell_int(r, 0, 0);
+	a->type = (enum billing_type)t;
+	a->vat_bp = db_cell_int(r, 0, 2);
+	a->balance_cents = db_cell_int(r, 0, 3);
+	snprintf(a->currency, sizeof(a->currency), "%s", db_cell(r, 0, 4) ? db_cell(r, 0, 4) : "");
+	return BILLING_OK;
+}
+
+static enum billing_rc
+account_read(struct db *db, int stmt, long long id, struct billing_account *a)
+{
+	struct db_res	*r = NULL;
+	enum billing_rc	 rc;
+
+	if ((rc = from_db(db_run(db, stmt, (struct db_param[]){ DB_I(id) }, 1, &r))) != BILLING_OK)
+		goto out;
+	rc = r->nrows == 1 ? account_row(r, a) : BILLING_ENOACCOUNT;
+out:
+	db_res_free(r);
+	return rc;
+}
+
+enum billing_rc
+billing_account(struct db *db, long long account_id, struct billing_account *a)
+{
+	return account_read(db, BQ_ACCOUNT_GET, account_id, a);
+}
+
+enum billing_rc
+billing_price(struct db *db, long long account_id, const char *product_code, long long *cents)
+{
+	struct db_res	*r = NULL;
+	enum billing_rc	 rc;
+
+	if (product_code == NULL)
+		return BILLING_ENOPRODUCT;
+	rc = from_db(db_run(db, BQ_PRICE, (struct db_param[]){ DB_I(account_id),
+	    DB_S(product_code) }, 2, &r));
+	if (rc != BILLING_OK)
+		goto out;
+	if (r->nrows != 1) {
+		rc = BILLING_ENOPRODUCT;
+		goto out;
+	}
+	*cents = db_cell_int(r, 0, 0);
+out:
+	db_res_free(r);
+	return rc;
+}
+
+/* ---- movements ---- */
+
+/* Printable ASCII without spaces, 1..max bytes; NULL allowed only if optional. */
+static int
+token_ok(const char *s, size_t max, int optional)
+{
+	size_t	 n;
+
+	if (s == NULL)
+		return optional;
+	for (n = 0; s[n] != '\0'; n++)
+		if (n >= max || s[n] <= ' ' || s[n] > '~')
+			return 0;
+	return n > 0;
+}
+
+static int
+text_ok(const char *s)
+{
+	return s == NULL || strlen(s) <= BILLING_TEXT_MAX;
+}
+
+static int
+req_ok(const struct billing_req *q)
+{
+	return q->account_id > 0 && q->net_cents >= 0 &&
+	    q->subscription_ref >= 0 && q->domain_ref >= 0 &&
+	    token_ok(q->idempotency_key, BILLING_KEY_MAX, 0) &&
+	    token_ok(q->product_code, 32, 1) && token_ok(q->upstream_order, 64, 1) &&
+	    text_ok(q->description) && text_ok(q->reference);
+}
+
+/*
+ * The key is already in the ledger (row r): a replay of the same
+ * movement fills *res from the first outcome, anything else is EKEY.
+ */
+static enum billing_rc
+replay(const struct db_res *r, const struct billing_req *q, enum billing_kind kind,
+    const struct billing_account *a, struct billing_result *res)
+{
+	if (db_cell_int(r, 0, 1) != q->account_id ||
+	    name_index(db_cell(r, 0, 2), billing_kind_names, BILLING_KIND__MAX) != (int)kind ||
+	    db_cell_int(r, 0, 3) != q->net_cents)
+		return BILLING_EKEY;
+	res->ledger_id = db_cell_int(r, 0, 0);
+	res->replay = 1;
+	res->kind = kind;
+	res->net_cents = db_cell_int(r, 0, 3);
+	res->vat_bp = db_cell_int(r, 0, 4);
+	res->vat_cents = db_cell_int(r, 0, 5);
+	res->gross_cents = db_cell_int(r, 0, 6);
+	res->invoice_id = db_cell_int(r, 0, 7);
+	res->balance_cents = a->balance_cents;
+	return BILLING_OK;
+}
+
+/* The open invoice of the clock's month for the account, created on demand. */
+static enum billing_rc
+open_invoice(struct db *db, long long account_id, const char *now, long long *id)
+{
+	struct db_res	*r = NULL;
+	char		 period[8];
+	enum billing_rc	 rc;
+
+	snprintf(period, sizeof(period), "%.7s", now);	/* "YYYY-MM" of "YYYY-MM-DD ..." */
+	rc = from_db(db_run(db, BQ_INVOICE_OPEN, (struct db_param[]){ DB_I(account_id),
+	    DB_S(period) }, 2, &r));
+	if (rc != BILLING_OK)
+		goto out;
+	if (r->nrows == 1) {
+		*id = db_cell_int(r, 0, 0);
+		goto out;
+	}
+	db_res_free(r);
+	r = NULL;
+	rc = from_db(db_run(db, BQ_INVOICE_INSERT, (struct db_param[]){ DB_I(account_id),
+	    DB_S(period), DB_S(now) }, 3, &r));
+	if (rc == BILLING_OK)
+		*id = (long long)r->insert_id;
+out:
+	db_res_free(r);
+	return rc;
+}
+
+static enum billing_rc
+ledger_insert(struct db *db, const struct billing_req *q, enum billing_kind kind,
+    const struct billing_account *a, const struct billing_result *res, const char *now,
+    long long *id)
+{
+	struct db_res	*r = NULL;
+	int		 drc;
+
+	drc = db_run(db, BQ_LEDGER_INSERT, (struct db_param[]){ DB_I(q->account_id),
+	    DB_S(billing_kind_names[kind]), DB_I(res->net_cents), DB_I(res->vat_bp),
+	    DB_I(res->vat_cents), DB_I(res->gross_cents), DB_S(a->currency),
+	    DB_SN(q->product_code),
+	    q->subscription_ref > 0 ? DB_I(q->subscription_ref) : DB_NUL,
+	    q->domain_ref > 0 ? DB_I(q->domain_ref) : DB_NUL,
+	    DB_SN(q->upstream_order),
+	    q->upstream_cost_cents >= 0 ? DB_I(q->upstream_cost_cents) : DB_NUL,
+	    DB_SN(q->reference), DB_S(q->idempotency_key),
+	    res->invoice_id > 0 ? DB_I(res->invoice_id) : DB_NUL, DB_S(now) }, 16, &r);
+	if (drc == 0)
+		*id = (long long)r->insert_id;
+	db_res_free(r);
+	/* The account lock serialises one account's keys: a duplicate here is
+	 * another account's movement that holds this key. */
+	return drc == DB_EDUP ? BILLING_EKEY : from_db(drc);
+}
+
+/* Deposit: move the balance by gross, in the direction of kind. */
+static enum billing_rc
+move_balance(struct db *db, enum billing_kind kind, const struct billing_account *a,
+    struct billing_result *res)
+{
+	long long	 delta = kind == BILLING_CHARGE ? -res->gross_cents : res->gross_cents;
+
+	if (kind == BILLING_CHARGE && a->balance_cents < res->gross_cents)
+		return BILLING_EFUNDS;
+	if (delta > 0 && a->balance_cents > LLONG_MAX - delta)
+		return BILLING_EINVAL;
+	res->balance_cents = a->balance_cents + delta;
+	return from_db(db_run(db, BQ_BALANCE_ADD, (struct db_param[]){ DB_I(delta),
+	    DB_I(a->id) }, 2, NULL));
+}
+
+/* Monthly: the line of ledger row res->ledger_id, negative for a refund. */
+static enum billing_rc
+add_line(struct db *db, const struct billing_req *q, enum billing_kind kind,
+    const struct billing_result *res)
+{
+	long long	 s = kind == BILLING_CHARGE ? 1 : -1;
+	const char	*desc = q->description;
+	struct db_res	*r = NULL;
+	enum billing_rc	 rc;
+
+	if (desc == NULL)
+		desc = q->product_code != NULL ? q->product_code : billing_kind_names[kind];
+	rc = from_db(db_run(db, BQ_LINE_INSERT, (struct db_param[]){ DB_I(res->invoice_id),
+	    DB_I(res->ledger_id), DB_S(desc), DB_I(s * res->net_cents),
+	    DB_I(s * res->vat_cents), DB_I(s * res->gross_cents) }, 6, NULL));
+	if (rc != BILLING_OK)
+		return rc;
+	rc = from_db(db_run(db, BQ_INVOICE_ADD, (struct db_param[]){ DB_I(s * res->net_cents),
+	    DB_I(s * res->vat_cents), DB_I(s * res->gross_cents), DB_I(res->invoice_id) },
+	    4, &r));
+	/* Closed meanwhile by a job that skipped the account lock: retry. */
+	if (rc == BILLING_OK && r->affected != 1)
+		rc = BILLING_EBUSY;
+	db_res_free(r);
+	return rc;
+}
+
+/*
+ * The steps of one movement, inside the caller's transaction and after
+ * the account row is locked (a). Nothing is left half-done because the
+ * caller rolls back on anything but BILLING_OK.
+ */
+static enum billing_rc
+move_locked(struct db *db, const struct billing_req *q, enum billing_kind kind,
+    const struct billing_account *a, struct billing_result *res)
+{
+	struct db_res	*r = NULL;
+	char		 now[CLOCK_SQL_LEN];
+	long long	 price;
+	enum billing_rc	 rc;
+
+	if (kind == BILLING_CREDIT && a->type != BILLING_DEPOSIT)
+		return BILLING_EKIND;
+	rc = from_db(db_run(db, BQ_LEDGER_BY_KEY, (struct db_param[]){
+	    DB_S(q->idempotency_key) }, 1, &r));
+	if (rc != BILLING_OK || r->nrows == 1) {
+		if (rc == BILLING_OK)
+			rc = replay(r, q, kind, a, res);
+		db_res_free(r);
+		return rc;
+	}
+	db_res_free(r);
+	if (q->product_code != NULL &&
+	    (rc = billing_price(db, a->id, q->product_code, &price)) != BILLING_OK)
+		return rc;
+	res->kind = kind;
+	res->net_cents = q->net_cents;
+	res->vat_bp = kind == BILLING_CREDIT ? 0 : a->vat_bp;
+	if (billing_vat(res->net_cents, res->vat_bp, &res->vat_cents) == -1)
+		return BILLING_EINVAL;
+	res->gross_cents = res->net_cents + res->vat_cents;
+	res->balance_cents = a->balance_cents;
+	clock_sql(clock_now(), now);
+	if (a->type == BILLING_DEPOSIT)
+		rc = move_balance(db, kind, a, res);
+	else
+		rc = open_invoice(db, a->id, now, &res->invoice_id);
+	if (rc == BILLING_OK)
+		rc = ledger_insert(db, q, kind, a, res, now, &res->ledger_id);
+	if (rc == BILLING_OK && a->type == BILLING_MONTHLY)
+		rc = add_line(db, q, kind, res);
+	return rc;
+}
+
+/* One movement as one transaction (DESIGN.md §4: never twice, never half). */
+static enum billing_rc
+move(struct db *db, const struct billing_req *q, enum billing_kind kind,
+    struct billing_result *res)
+{
+	struct billing_account	 a;
+	enum billing_rc		 rc;
+	int			 begun = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (!req_ok(q))
+		return BILLING_EINVAL;
+	if ((rc = from_db(db_begin(db))) != BILLING_OK)
+		goto out;
+	begun = 1;
+	if ((rc = account_read(db, BQ_ACCOUNT_LOCK, q->account_id, &a)) != BILLING_OK)
+		goto out;
+	if ((rc = move_locked(db, q, kind, &a, res)) != BILLING_OK)
+		goto out;
+	if ((rc = from_db(db_commit(db))) != BILLING_OK)
+		goto out;
+	begun = 0;
+out:
+	if (begun)
+		(void)db_rollback(db);
+	if (rc != BILLING_OK)
+		memset(res, 0, sizeof(*res));
+	return rc;
+}
+
+enum billing_rc
+billing_charge(struct db *db, const struct billing_req *q, struct billing_result *res)
+{
+	return move(db, q, BILLING_CHARGE, res);
+}
+
+enum billing_rc
+billing_refund(struct db *db, const struct billing_req *q, struct billing_result *res)
+{
+	return move(db, q, BILLING_REFUND, res);
+}
+
+enum billing_rc
+billing_credit(struct db *db, const struct billing_req *q, struct billing_result *res)
+{
+	return move(db, q, BILLING_CREDIT, res);
+}
+
+/* ---- reading the ledger ---- */
+
+static void
+copy_cell(char *dst, size_t sz, const struct db_res *r, size_t row, size_t col)
+{
+	const char	*s = db_cell(r, row, col);
+
+	snprintf(dst, sz, "%s", s != NULL ? s : "");
+}
+
+static enum billing_rc
+entry_row(const struct db_res *r, size_t i, struct billing_entry *e)
+{
+	int	 k;
+
+	memset(e, 0, sizeof(*e));
+	if ((k = name_index(db_cell(r, i, 1), billing_kind_names, BILLING_KIND__MAX)) < 0)
+		return BILLING_EDB;
+	e->id = db_cell_int(r, i, 0);
+	e->kind = (enum billing_kind)k;
+	e->net_cents = db_cell_int(r, i, 2);
+	e->vat_bp = db_cell_int(r, i, 3);
+	e->vat_cents = db_cell_int(r, i, 4);
+	e->gross_cents = db_cell_int(r, i, 5);
+	copy_cell(e->currency, sizeof(e->currency), r, i, 6);
+	copy_cell(e->product_code, sizeof(e->product_code), r, i, 7);
+	e->subscription_ref = db_cell_int(r, i, 8);
+	e->domain_ref = db_cell_int(r, i, 9);
+	copy_cell(e->upstream_order, sizeof(e->upstream_order), r, i, 10);
+	copy_cell(e->idempotency_key, sizeof(e->idempotency_key), r, i, 11);
+	copy_cell(e->reference, sizeof(e->reference), r, i, 12);
+	e->invoice_id = db_cell_int(r, i, 13);
+	copy_cell(e->created_at, sizeof(e->created_at), r, i, 14);
+	return BILLING_OK;
+}
+
+enum billing_rc
+billing_ledger(struct db *db, long long account_id, long long after_id,
+    struct billing_entry *out, size_t max, size_t *n)
+{
+	struct db_res	*r = NULL;
+	enum billing_rc	 rc;
+
+	*n = 0;
+	if (max == 0 || max > BILLING_PAGE_MAX || after_id < 0)
+		return BILLING_EINVAL;
+	rc = from_db(db_run(db, BQ_LEDGER_PAGE, (struct db_param[]){ DB_I(account_id),
+	    DB_I(after_id), DB_I(max) }, 3, &r));
+	for (size_t i = 0; rc == BILLING_OK && i < r->nrows && i < max; i++)
+		if ((rc = entry_row(r, i, &out[i])) == BILLING_OK)
+			*n = i + 1;
+	db_res_free(r);
+	return rc;
+}
