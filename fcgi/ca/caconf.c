@@ -74,37 +74,22 @@ hexval(char c)
 void
 ca_conf_load(struct ca_conf *c, const char *path, const char *prog)
 {
-	char		 err[512], *hex = NULL;
-	enum log_level	 lvl;
+	char		*hex = NULL;
 
 	memset(c, 0, sizeof(*c));
-	if (path == NULL)
-		path = getenv("CA_CONFIG");
-	if (path == NULL)
-		path = "/etc/acme-caas/ca.conf";
-	if (conf_load(path, ca_keys, NKEYS, c, err, sizeof(err)) == -1)
-		fatalx("config: %s", err);
-	if (strcmp(c->log, "stderr") != 0 && strcmp(c->log, "syslog") != 0)
-		fatalx("config: %s: log must be stderr or syslog", path);
-	if (log_level_parse(c->log_level, &lvl) == -1)
-		fatalx("config: %s: log_level must be debug, info, warn or error", path);
+	path = conf_load_or_exit(path, "CA_CONFIG", "/etc/acme-caas/ca.conf", ca_keys, NKEYS, c);
 	if (c->base_url == NULL || strncmp(c->base_url, "https://", 8) != 0 ||
 	    c->base_url[strlen(c->base_url) - 1] == '/')
 		fatalx("config: %s: base_url must be https://host[:port] without a trailing slash", path);
-	if (c->db_password_file != NULL &&
-	    (c->db_password = conf_read_secret(c->db_password_file, err, sizeof(err))) == NULL)
-		fatalx("config: %s", err);
+	c->db_password = conf_secret_or_exit(c->db_password_file);
 	if ((c->reseller_login == NULL) != (c->reseller_password_file == NULL))
 		fatalx("config: %s: set both reseller_login and reseller_password_file, or neither", path);
-	if (c->reseller_password_file != NULL &&
-	    (c->reseller_password = conf_read_secret(c->reseller_password_file, err, sizeof(err))) == NULL)
-		fatalx("config: %s", err);
+	c->reseller_password = conf_secret_or_exit(c->reseller_password_file);
 	if (c->reseller_password != NULL && strlen(c->reseller_password) < 16)
 		fatalx("config: %s: at least 16 characters", c->reseller_password_file);
 	if (c->eab_key_file == NULL)
 		fatalx("config: %s: eab_key_file is required (64 hex characters)", path);
-	if ((hex = conf_read_secret(c->eab_key_file, err, sizeof(err))) == NULL)
-		fatalx("config: %s", err);
+	hex = conf_secret_or_exit(c->eab_key_file);
 	if (strlen(hex) != 64)
 		fatalx("config: %s: expected 64 hex characters", c->eab_key_file);
 	for (size_t i = 0; i < 32; i++) {
@@ -115,7 +100,7 @@ ca_conf_load(struct ca_conf *c, const char *path, const char *prog)
 	}
 	OPENSSL_cleanse(hex, strlen(hex));
 	free(hex);
-	log_init(prog, strcmp(c->log, "syslog") == 0, lvl);
+	conf_log_setup(path, prog, c->log, c->log_level);
 }
 
 void

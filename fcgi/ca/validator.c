@@ -63,7 +63,7 @@ enum vmethod { VM_HTTP01, VM_DNS01, VM_TLSALPN01, VM__MAX };
 
 static const struct {
 	const char	*type;
-	vmethod_fn	 fn;		/* NULL: not implemented yet */
+	vmethod_fn	 fn;		/* NULL: the type cannot be validated (refused) */
 } methods[VM__MAX] = {
 	[VM_HTTP01] = { "http-01", http01_validate },
 	[VM_DNS01] = { "dns-01", dns01_validate },

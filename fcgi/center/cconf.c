@@ -47,20 +47,9 @@ static const struct conf_key center_keys[] = {
 void
 center_conf_load(struct center_conf *c, const char *path)
 {
-	char		 err[512];
-	enum log_level	 lvl;
-
 	memset(c, 0, sizeof(*c));
-	if (path == NULL)
-		path = getenv("CAAS_CONFIG");
-	if (path == NULL)
-		path = "/etc/acme-caas/center.conf";
-	if (conf_load(path, center_keys, NKEYS, c, err, sizeof(err)) == -1)
-		fatalx("config: %s", err);
-	if (strcmp(c->log, "stderr") != 0 && strcmp(c->log, "syslog") != 0)
-		fatalx("config: %s: log must be stderr or syslog", path);
-	if (log_level_parse(c->log_level, &lvl) == -1)
-		fatalx("config: %s: log_level must be debug, info, warn or error", path);
+	path = conf_load_or_exit(path, "CAAS_CONFIG", "/etc/acme-caas/center.conf", center_keys,
+	    NKEYS, c);
 	if (strcmp(c->default_lang, "en") != 0 && strcmp(c->default_lang, "fr") != 0)
 		fatalx("config: %s: default_lang must be en or fr", path);
 	if (strcmp(c->auth_mode, "local") == 0)
@@ -71,15 +60,11 @@ center_conf_load(struct center_conf *c, const char *path)
 		fatalx("config: %s: auth_mode must be local or auth_request", path);
 	if (c->auth_request && c->auth_header_secret_file == NULL)
 		fatalx("config: %s: auth_mode = auth_request needs auth_header_secret_file", path);
-	if (c->auth_header_secret_file != NULL &&
-	    (c->auth_secret = conf_read_secret(c->auth_header_secret_file, err, sizeof(err))) == NULL)
-		fatalx("config: %s", err);
+	c->auth_secret = conf_secret_or_exit(c->auth_header_secret_file);
 	if (c->auth_secret != NULL && strlen(c->auth_secret) < 16)
 		fatalx("config: %s: the auth header secret must be at least 16 characters",
 		    c->auth_header_secret_file);
-	if (c->db_password_file != NULL &&
-	    (c->db_password = conf_read_secret(c->db_password_file, err, sizeof(err))) == NULL)
-		fatalx("config: %s", err);
+	c->db_password = conf_secret_or_exit(c->db_password_file);
 	if (c->caas_api_base != NULL && (strncmp(c->caas_api_base, "https://", 8) != 0 ||
 	    c->caas_api_base[strlen(c->caas_api_base) - 1] == '/' || strstr(c->caas_api_base, "/products") != NULL))
 		fatalx("config: %s: caas_api_base must be https://host[/path] without /products and "
@@ -87,10 +72,8 @@ center_conf_load(struct center_conf *c, const char *path)
 	if ((c->caas_api_base != NULL) != (c->caas_login != NULL) ||
 	    (c->caas_api_base != NULL) != (c->caas_password_file != NULL))
 		fatalx("config: %s: caas_api_base, caas_login and caas_password_file go together", path);
-	if (c->caas_password_file != NULL &&
-	    (c->caas_password = conf_read_secret(c->caas_password_file, err, sizeof(err))) == NULL)
-		fatalx("config: %s", err);
-	log_init("center", strcmp(c->log, "syslog") == 0, lvl);
+	c->caas_password = conf_secret_or_exit(c->caas_password_file);
+	conf_log_setup(path, "center", c->log, c->log_level);
 }
 
 void

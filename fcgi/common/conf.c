@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "log.h"
 
 #define CONF_LINE_MAX	4096
 
@@ -173,4 +174,43 @@ conf_read_secret(const char *path, char *err, size_t errsz)
 	if ((nl = strchr(line, '\n')) != NULL)
 		*nl = '\0';
 	return strdup(line);
+}
+
+const char *
+conf_load_or_exit(const char *path, const char *env, const char *dflt,
+    const struct conf_key *keys, size_t nkeys, void *dst)
+{
+	char	 err[512];
+
+	if (path == NULL)
+		path = getenv(env);
+	if (path == NULL)
+		path = dflt;
+	if (conf_load(path, keys, nkeys, dst, err, sizeof(err)) == -1)
+		fatalx("config: %s", err);
+	return path;
+}
+
+void
+conf_log_setup(const char *path, const char *prog, const char *log, const char *level)
+{
+	enum log_level	 lvl;
+
+	if (strcmp(log, "stderr") != 0 && strcmp(log, "syslog") != 0)
+		fatalx("config: %s: log must be stderr or syslog", path);
+	if (log_level_parse(level, &lvl) == -1)
+		fatalx("config: %s: log_level must be debug, info, warn or error", path);
+	log_init(prog, strcmp(log, "syslog") == 0, lvl);
+}
+
+char *
+conf_secret_or_exit(const char *path)
+{
+	char	 err[512], *s;
+
+	if (path == NULL)
+		return NULL;
+	if ((s = conf_read_secret(path, err, sizeof(err))) == NULL)
+		fatalx("config: %s", err);
+	return s;
 }

@@ -33,6 +33,18 @@ int	conf_load(const char *path, const struct conf_key *keys, size_t nkeys,
 	    void *dst, char *err, size_t errsz);
 void	conf_free(const struct conf_key *keys, size_t nkeys, void *dst);
 
+/*
+ * The common start of every program: load the file at path (or at
+ * $env, or dflt), then check the shared log settings. Exits with the
+ * file and the reason on any error; returns the path that was used.
+ */
+const char *conf_load_or_exit(const char *path, const char *env, const char *dflt,
+	    const struct conf_key *keys, size_t nkeys, void *dst);
+/* "stderr"/"syslog" and a level name, as in every config; exits naming the file. */
+void	conf_log_setup(const char *path, const char *prog, const char *log, const char *level);
+/* A secret file's first line, or exit naming the file (NULL path: NULL). */
+char	*conf_secret_or_exit(const char *path);
+
 /* Read the first line of a secret file (trailing newline cut); NULL on error. */
 char	*conf_read_secret(const char *path, char *err, size_t errsz);
 
