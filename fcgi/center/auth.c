@@ -20,6 +20,10 @@
 #define LOGIN_MAX	100
 #define PASSWORD_MAX	1024
 #define API_KEY_MAX	128
+/* Password guessing: at most LOGIN_FAILURES_MAX failures per login in
+ * LOGIN_WINDOW seconds; past that the form refuses without checking. */
+#define LOGIN_FAILURES_MAX	10
+#define LOGIN_WINDOW		(15 * 60)
 
 const char *const role_names[ROLE__MAX] = { "customer", "accounting", "admin" };
 
@@ -274,6 +278,34 @@ start_session(struct ctx *c, long long user_id)
 	return 0;
 }
 
+/* Failures of login within the window; -1 when the database cannot tell. */
+static long long
+login_failures(struct ctx *c, const char *login)
+{
+	struct db_res	*r = NULL;
+	char		 since[CLOCK_SQL_LEN];
+	long long	 n = -1;
+
+	clock_sql(clock_now() - LOGIN_WINDOW, since);
+	if (db_run(c->db, Q_LOGIN_FAILURES, (struct db_param[]){ DB_S(login), DB_S(since) }, 2, &r) == 0)
+		n = db_cell_int(r, 0, 0);
+	db_res_free(r);
+	return n;
+}
+
+static void
+login_failed(struct ctx *c, const char *login)
+{
+	char	 now[CLOCK_SQL_LEN], old[CLOCK_SQL_LEN];
+	time_t	 t = clock_now();
+
+	clock_sql(t, now);
+	clock_sql(t - LOGIN_WINDOW, old);
+	(void)db_run(c->db, Q_LOGIN_FAILURE_ADD, (struct db_param[]){ DB_S(login),
+	    DB_SN(c->req->remote_addr), DB_S(now) }, 3, NULL);
+	(void)db_run(c->db, Q_LOGIN_FAILURES_PURGE, (struct db_param[]){ DB_S(old) }, 1, NULL);
+}
+
 int
 h_login(struct ctx *c)
 {
@@ -283,6 +315,7 @@ h_login(struct ctx *c)
 	const char	*cookie = kv_get(&c->req->cookies, login_csrf_cookie(c));
 	const char	*next = kv_get(&c->req->form, "next");
 	struct db_res	*r = NULL;
+	long long	 fails;
 	int		 rc, good;
 
 	if (c->conf->auth_request)
@@ -293,6 +326,14 @@ h_login(struct ctx *c)
 		return login_page(c, 400, "err.login.required", NULL);
 	if (pw == NULL || *pw == '\0' || strlen(pw) > PASSWORD_MAX)
 		return login_page(c, 400, "err.password.required", login);
+	if ((fails = login_failures(c, login)) < 0)
+		return 503;
+	if (fails >= LOGIN_FAILURES_MAX) {
+		log_info("login throttled for \"%s\" from %s", login,
+		    c->req->remote_addr ? c->req->remote_addr : "?");
+		resp_header(c->req, "Retry-After", "900");
+		return login_page(c, 429, "err.login.throttled", login);
+	}
 	if ((rc = db_run(c->db, Q_USER_BY_LOGIN, (struct db_param[]){ DB_S(login) }, 1, &r)) != 0) {
 		db_res_free(r);
 		return rc == DB_EDOWN ? 503 : 500;
@@ -303,10 +344,12 @@ h_login(struct ctx *c)
 		good = (password_verify(dummy_hash(), pw), 0);
 	if (!good) {
 		db_res_free(r);
+		login_failed(c, login);
 		log_info("login refused for \"%s\" from %s", login,
 		    c->req->remote_addr ? c->req->remote_addr : "?");
 		return login_page(c, 401, "err.login.wrong", login);
 	}
+	(void)db_run(c->db, Q_LOGIN_FAILURES_CLEAR, (struct db_param[]){ DB_S(login) }, 1, NULL);
 	rc = start_session(c, db_cell_int(r, 0, 0));
 	db_res_free(r);
 	if (rc != 0)

@@ -34,6 +34,14 @@ const char *const center_sql[Q__MAX] = {
 	[Q_SESSION_PURGE] =
 	    "DELETE FROM sessions WHERE expires_at <= ? LIMIT 1000",
 	/* Laid out like SESSION_COLS (no session, no user), then the key id. */
+	[Q_LOGIN_FAILURES] =
+	    "SELECT COUNT(*) FROM login_failures WHERE login = ? AND failed_at > ?",
+	[Q_LOGIN_FAILURE_ADD] =
+	    "INSERT INTO login_failures (login, remote_addr, failed_at) VALUES (?, ?, ?)",
+	[Q_LOGIN_FAILURES_CLEAR] =
+	    "DELETE FROM login_failures WHERE login = ?",
+	[Q_LOGIN_FAILURES_PURGE] =
+	    "DELETE FROM login_failures WHERE failed_at <= ? LIMIT 1000",
 	[Q_APIKEY_LOOKUP] =
 	    "SELECT 0, '', 0, CONCAT('api-key-', k.id), 'customer', '', "
 	    "a.id, a.name, a.kind, a.compatible, a.balance_cents, a.currency, k.id "

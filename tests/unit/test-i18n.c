@@ -19,7 +19,7 @@
 static const char *const c_keys[] = {
 	"err.400", "err.401", "err.403", "err.404", "err.405", "err.413", "err.414",
 	"err.500", "err.503", "err.csrf", "err.login.required", "err.password.required",
-	"err.login.wrong", "err.lang.invalid", "err.apikey", "err.role",
+	"err.login.wrong", "err.login.throttled", "err.lang.invalid", "err.apikey", "err.role",
 	"err.account.incompatible",
 };
 
