@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "crypto.h"
+#include "clock.h"
 #include "log.h"
 #include "signer.h"
 #include "signer_core.h"
@@ -32,31 +33,18 @@
 long long
 signer_mono_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
-/* Wait for events on fd until deadline: 0 when ready, -1 on timeout or error. */
+/* Wait for events on fd until deadline: 0 when ready, -1 on timeout (ETIMEDOUT) or error. */
 static int
 io_wait(int fd, short events, long long deadline)
 {
-	struct pollfd	 pfd = { .fd = fd, .events = events };
-	long long	 left;
-	int		 n;
+	int	 r = clock_wait_fd(fd, events, deadline);
 
-	for (;;) {
-		if ((left = deadline - signer_mono_ms()) <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		n = poll(&pfd, 1, (int)left);
-		if (n > 0)
-			return 0;
-		if (n == -1 && errno != EINTR)
-			return -1;
-	}
+	if (r == 0)
+		errno = ETIMEDOUT;
+	return r == 1 ? 0 : -1;
 }
 
 /* Read exactly n bytes; -1 on EOF (errno 0), timeout or error. */

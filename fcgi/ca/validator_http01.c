@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "validator.h"
 
 #define HTTP01_PATH	"/.well-known/acme-challenge/"
@@ -42,15 +43,6 @@ on_body(char *p, size_t size, size_t n, void *arg)
 		return 0;	/* aborts the transfer: truncation is a failure */
 	}
 	return size * n;
-}
-
-static long long
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Which curl failures are worth another attempt later. */
@@ -127,7 +119,7 @@ fetch(const struct vctx *vc, CURLU *u, const char *host, long port, const char *
 	CURL			*c = NULL;
 	struct curl_slist	*pinned = NULL;
 	char			 entry[V_NAME_MAX + V_ADDR_MAX + 16], *loc = NULL;
-	long long		 left = deadline - mono_ms();
+	long long		 left = deadline - clock_mono_ms();
 	CURLcode		 cc;
 	int			 rc = -1;
 
@@ -278,7 +270,7 @@ http01_validate(const struct vctx *vc, const struct vtask *t, struct vresult *re
 	struct hop	 h;
 	char		 keyauth[V_TOKEN_MAX + V_THUMB_MAX + 2];
 	char		 host[V_NAME_MAX + 1], addr[V_ADDR_MAX];
-	long long	 deadline = mono_ms() + vc->conf->validation_timeout * 1000LL;
+	long long	 deadline = clock_mono_ms() + vc->conf->validation_timeout * 1000LL;
 	long		 port;
 	int		 pin;
 

@@ -31,39 +31,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "clock.h"
 #include "validator.h"
 
 #define ALPN_PROTO	"acme-tls/1"
 #define ACME_ID_OID	"1.3.6.1.5.5.7.1.31"	/* id-pe-acmeIdentifier, RFC 8737 §6.1 */
 #define CERT_LIST_MAX	(32 * 1024)		/* the peer's certificate list, bytes */
-
-static long long
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait for events on fd until deadline: 1 ready, 0 timeout, -1 error. */
-static int
-wait_fd(int fd, short events, long long deadline)
-{
-	struct pollfd	 pfd = { .fd = fd, .events = events };
-	long long	 left;
-	int		 n;
-
-	for (;;) {
-		if ((left = deadline - mono_ms()) <= 0)
-			return 0;
-		n = poll(&pfd, 1, (int)left);
-		if (n >= 0)
-			return n > 0;
-		if (errno != EINTR)
-			return -1;
-	}
-}
 
 /*
  * A non-blocking TCP connection to addr:port by deadline. Returns the
@@ -99,7 +72,7 @@ tcp_connect(const char *host, const char *addr, long port, long long deadline,
 
 		if (errno != EINPROGRESS)
 			e = errno;
-		else if (wait_fd(fd, POLLOUT, deadline) != 1)
+		else if (clock_wait_fd(fd, POLLOUT, deadline) != 1)
 			e = ETIMEDOUT;
 		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == -1)
 			e = errno;
@@ -126,10 +99,10 @@ handshake(SSL *ssl, int fd, const char *host, long long deadline, struct vresult
 			return 0;
 		switch (SSL_get_error(ssl, rc)) {
 		case SSL_ERROR_WANT_READ:
-			w = wait_fd(fd, POLLIN, deadline);
+			w = clock_wait_fd(fd, POLLIN, deadline);
 			break;
 		case SSL_ERROR_WANT_WRITE:
-			w = wait_fd(fd, POLLOUT, deadline);
+			w = clock_wait_fd(fd, POLLOUT, deadline);
 			break;
 		default:
 			e = ERR_peek_error();
@@ -251,7 +224,7 @@ tlsalpn01_validate(const struct vctx *vc, const struct vtask *t, struct vresult 
 	const unsigned char	*proto = NULL;
 	unsigned char		 md[SHA256_DIGEST_LENGTH];
 	char			 keyauth[V_TOKEN_MAX + V_THUMB_MAX + 2], addr[V_ADDR_MAX];
-	long long		 deadline = mono_ms() + vc->conf->validation_timeout * 1000LL;
+	long long		 deadline = clock_mono_ms() + vc->conf->validation_timeout * 1000LL;
 	long			 port = vc->conf->tls_alpn01_port;
 	unsigned int		 plen = 0;
 	int			 fd = -1, pin, n;

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,4 +75,31 @@ clock_sql(time_t t, char out[CLOCK_SQL_LEN])
 
 	gmtime_r(&t, &tm);
 	strftime(out, CLOCK_SQL_LEN, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+long long
+clock_mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+clock_wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = events };
+	long long	 left;
+	int		 n;
+
+	for (;;) {
+		if ((left = deadline - clock_mono_ms()) <= 0)
+			return 0;
+		n = poll(&pfd, 1, left > 1000000 ? 1000000 : (int)left);
+		if (n > 0)
+			return 1;
+		if (n == -1 && errno != EINTR)
+			return -1;
+	}
 }

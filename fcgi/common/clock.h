@@ -18,4 +18,12 @@ int	clock_parse(const char *s, time_t *out);
 /* UTC DATETIME text for SQL parameters. */
 void	clock_sql(time_t t, char out[CLOCK_SQL_LEN]);
 
+/*
+ * Deadlines and timeouts use the monotonic clock (never moved by time
+ * travel or by the wall clock): milliseconds since an arbitrary origin.
+ */
+long long clock_mono_ms(void);
+/* poll fd for events until deadline (clock_mono_ms): 1 ready, 0 timed out, -1 error. */
+int	clock_wait_fd(int fd, short events, long long deadline);
+
 #endif

@@ -10,6 +10,7 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 
@@ -22,15 +23,6 @@ struct db {
 	int			 multi;
 	time_t			 last_ok;	/* monotonic seconds of the last success */
 };
-
-static time_t
-mono_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
 
 static void
 db_disconnect(struct db *db)
@@ -137,7 +129,7 @@ classify(struct db *db, unsigned int err, const char *what, const char *msg)
 int
 db_fresh(struct db *db)
 {
-	if (db->conn != NULL && mono_now() - db->last_ok <= DB_IDLE_PING)
+	if (db->conn != NULL && (time_t)(clock_mono_ms() / 1000) - db->last_ok <= DB_IDLE_PING)
 		return 0;
 	return db_ping(db);
 }
@@ -155,7 +147,7 @@ db_ping(struct db *db)
 			return DB_EDOWN;
 		}
 	}
-	db->last_ok = mono_now();
+	db->last_ok = (time_t)(clock_mono_ms() / 1000);
 	return 0;
 }
 
@@ -344,7 +336,7 @@ db_run(struct db *db, int id, const struct db_param *p, size_t np, struct db_res
 		goto out;
 	if ((rc = fetch_rows(db, st, r)) != 0)
 		goto out;
-	db->last_ok = mono_now();
+	db->last_ok = (time_t)(clock_mono_ms() / 1000);
 	r->affected = mysql_stmt_affected_rows(st);
 	r->insert_id = mysql_stmt_insert_id(st);
 	if (res != NULL) {
