@@ -18,17 +18,6 @@ lego_run() {
 		--http --http.port "127.0.0.1:$ACME_HTTP01_PORT" "$@"
 }
 
-# shellcheck disable=SC2317 # run through run_client
-certbot_run() {
-	local d=$1 rc=0
-	shift
-	certbot --non-interactive --config-dir "$d/config" --work-dir "$d/work" \
-		--logs-dir "$d/logs" --server "$ACME_DV_URL" "$@" || rc=$?
-	if [[ $rc -ne 0 && -f "$d/logs/letsencrypt.log" ]]; then
-		grep -E 'urn:ietf:params:acme:error' "$d/logs/letsencrypt.log" | sort -u | head -n 5
-	fi
-	return "$rc"
-}
 export -f lego_run certbot_run
 export ACME_DV_URL ACME_HTTP01_PORT
 

@@ -8,24 +8,6 @@
 NAME=certbot.test
 export REQUESTS_CA_BUNDLE=$ACME_CA_BUNDLE
 
-# certbot_run DIR ARGS...: certbot with its state under DIR. When it fails,
-# the ACME problems from its log follow its output: certbot 2.1 on Python
-# 3.11 replaces an order's problem on the terminal by "AttributeError: can't
-# set attribute" (acme.messages.Error is immutable), the log keeps it.
-# shellcheck disable=SC2317 # run through run_client
-certbot_run() {
-	local d=$1 rc=0
-	shift
-	certbot --non-interactive --config-dir "$d/config" --work-dir "$d/work" \
-		--logs-dir "$d/logs" --server "$ACME_DV_URL" "$@" || rc=$?
-	if [[ $rc -ne 0 && -f "$d/logs/letsencrypt.log" ]]; then
-		echo "---- problems in $d/logs/letsencrypt.log:"
-		grep -E 'acme\.messages\.Error|Problem for|urn:ietf:params:acme:error' "$d/logs/letsencrypt.log" |
-			sort -u | head -n 5
-	fi
-	return "$rc"
-}
-
 check "key for $NAME created and enrolled" new_eab "$NAME"
 check "http-01 port $ACME_HTTP01_PORT is free" port_free
 

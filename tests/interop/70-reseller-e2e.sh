@@ -33,20 +33,6 @@ api() {
 }
 j() { jq -r "$1" "$BODY" 2>/dev/null; }
 
-# shellcheck disable=SC2317 # run through run_client
-certbot_run() {
-	local d=$1 rc=0
-	shift
-	certbot --non-interactive --config-dir "$d/config" --work-dir "$d/work" \
-		--logs-dir "$d/logs" --server "$ACME_DV_URL" "$@" || rc=$?
-	if [[ $rc -ne 0 && -f "$d/logs/letsencrypt.log" ]]; then
-		echo "---- problems in $d/logs/letsencrypt.log:"
-		grep -E 'acme\.messages\.Error|Problem for|urn:ietf:params:acme:error' "$d/logs/letsencrypt.log" |
-			sort -u | head -n 5
-	fi
-	return "$rc"
-}
-
 # ---- PREREGISTER, ADDDOMAIN
 api PREREGISTER "serverUrl=$ACME_DV_URL" years=1
 is "PREREGISTER (DV) over HTTPS answers 200" "$ST" 200

@@ -177,3 +177,21 @@ check_issued() {
 	san=$(openssl x509 -in "$leaf" -noout -ext subjectAltName 2>/dev/null | sed -n '2,$p' | tr -d ' ')
 	is "$p: leaf names exactly $name" "$san" "DNS:$name"
 }
+
+# certbot_run DIR ARGS...: certbot with its state under DIR. When it fails,
+# the ACME problems from its log follow its output: certbot 2.1 on Python
+# 3.11 replaces an order's problem on the terminal by "AttributeError: can't
+# set attribute" (acme.messages.Error is immutable), the log keeps it.
+# shellcheck disable=SC2317 # run through run_client
+certbot_run() {
+	local d=$1 rc=0
+	shift
+	certbot --non-interactive --config-dir "$d/config" --work-dir "$d/work" \
+		--logs-dir "$d/logs" --server "$ACME_DV_URL" "$@" || rc=$?
+	if [[ $rc -ne 0 && -f "$d/logs/letsencrypt.log" ]]; then
+		echo "---- problems in $d/logs/letsencrypt.log:"
+		grep -E 'acme\.messages\.Error|Problem for|urn:ietf:params:acme:error' "$d/logs/letsencrypt.log" |
+			sort -u | head -n 5
+	fi
+	return "$rc"
+}
