@@ -230,6 +230,12 @@ h_directory(struct actx *ax)
 static void
 h_new_nonce(struct actx *ax)
 {
+	char	 now[CLOCK_SQL_LEN];
+
+	/* Nonces handed out and never used expire here, a bounded batch at a
+	 * time (consumed ones are deleted when used). */
+	clock_sql(clock_now(), now);
+	(void)db_run(ax->db, A_NONCE_PURGE, (struct db_param[]){ DB_S(now) }, 1, NULL);
 	common_headers(ax);
 	add_nonce(ax);
 	resp_send(ax->req, ax->req->method == HTTP_HEAD ? 200 : 204, NULL, NULL, 0);

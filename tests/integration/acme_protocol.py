@@ -191,6 +191,14 @@ def main():
     ok(r.status_code == 200 and len(r.headers.get("Replay-Nonce", "")) > 20, "HEAD newNonce: 200 with a nonce")
     r = c.s.get(c.dir["newNonce"])
     ok(r.status_code == 204 and r.headers.get("Cache-Control") == "no-store", "GET newNonce: 204, no-store")
+    sql = ["mariadb", "--no-defaults", "-S", ENV["MYSQL_SOCKET"], "-N", "ca", "-e"]
+    subprocess.run(sql + ["INSERT INTO nonces (nonce, expires_at) VALUES "
+                          + ",".join("('%s', '2000-01-01 00:00:00')" % ("Z" * 40 + "%03d" % i) for i in range(5))],
+                   check=True)
+    c.s.head(c.dir["newNonce"])
+    left = subprocess.run(sql + ["SELECT COUNT(*) FROM nonces WHERE expires_at < '2001-01-01'"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    ok(left == "0", "expired nonces that were never used are purged", left)
 
     r = c.post(c.dir["newAccount"], {"termsOfServiceAgreed": True}, use_jwk=True)
     ok(r.status_code == 403 and ptype(r) == "externalAccountRequired", "newAccount without EAB is refused",
