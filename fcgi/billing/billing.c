@@ -139,6 +139,7 @@ enum bstmt {
 	BQ_LEDGER_BY_KEY,
 	BQ_LEDGER_INSERT,
 	BQ_LEDGER_PAGE,
+	BQ_LEDGER_FIND,
 	BQ_INVOICE_OPEN,
 	BQ_INVOICE_INSERT,
 	BQ_INVOICE_ADD,
@@ -178,6 +179,10 @@ static const char *const billing_sql[BQ__MAX] = {
 	    "product_code, subscription_ref, domain_ref, upstream_order, idempotency_key, "
 	    "reference, invoice_id, created_at FROM ledger "
 	    "WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?",
+	[BQ_LEDGER_FIND] =
+	    "SELECT id, kind, net_cents, vat_bp, vat_cents, gross_cents, currency, "
+	    "product_code, subscription_ref, domain_ref, upstream_order, idempotency_key, "
+	    "reference, invoice_id, created_at FROM ledger WHERE idempotency_key = ?",
 	[BQ_INVOICE_OPEN] =
 	    "SELECT id FROM invoices WHERE account_id = ? AND open_period = ?",
 	[BQ_INVOICE_INSERT] =
@@ -475,25 +480,35 @@ move_locked(struct db *db, const struct billing_req *q, enum billing_kind kind,
 	return rc;
 }
 
-/* One movement as one transaction (DESIGN.md §4: never twice, never half). */
+/*
+ * n movements of one kind on one account as one transaction (DESIGN.md
+ * §4: never twice, never half): the account row is locked once and each
+ * movement sees the balance the previous one left.
+ */
 static enum billing_rc
-move(struct db *db, const struct billing_req *q, enum billing_kind kind,
+move(struct db *db, const struct billing_req *q, size_t n, enum billing_kind kind,
     struct billing_result *res)
 {
 	struct billing_account	 a;
-	enum billing_rc		 rc;
+	enum billing_rc		 rc = BILLING_EINVAL;
 	int			 begun = 0;
 
-	memset(res, 0, sizeof(*res));
-	if (!req_ok(q))
+	if (n == 0 || n > BILLING_BATCH_MAX)
 		return BILLING_EINVAL;
+	memset(res, 0, n * sizeof(*res));
+	for (size_t i = 0; i < n; i++)
+		if (!req_ok(&q[i]) || q[i].account_id != q[0].account_id)
+			return BILLING_EINVAL;
 	if ((rc = from_db(db_begin(db))) != BILLING_OK)
 		goto out;
 	begun = 1;
-	if ((rc = account_read(db, BQ_ACCOUNT_LOCK, q->account_id, &a)) != BILLING_OK)
+	if ((rc = account_read(db, BQ_ACCOUNT_LOCK, q[0].account_id, &a)) != BILLING_OK)
 		goto out;
-	if ((rc = move_locked(db, q, kind, &a, res)) != BILLING_OK)
-		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = move_locked(db, &q[i], kind, &a, &res[i])) != BILLING_OK)
+			goto out;
+		a.balance_cents = res[i].balance_cents;
+	}
 	if ((rc = from_db(db_commit(db))) != BILLING_OK)
 		goto out;
 	begun = 0;
@@ -501,26 +516,33 @@ out:
 	if (begun)
 		(void)db_rollback(db);
 	if (rc != BILLING_OK)
-		memset(res, 0, sizeof(*res));
+		memset(res, 0, n * sizeof(*res));
 	return rc;
 }
 
 enum billing_rc
 billing_charge(struct db *db, const struct billing_req *q, struct billing_result *res)
 {
-	return move(db, q, BILLING_CHARGE, res);
+	return move(db, q, 1, BILLING_CHARGE, res);
+}
+
+enum billing_rc
+billing_charge_batch(struct db *db, const struct billing_req *q, size_t n,
+    struct billing_result *res)
+{
+	return move(db, q, n, BILLING_CHARGE, res);
 }
 
 enum billing_rc
 billing_refund(struct db *db, const struct billing_req *q, struct billing_result *res)
 {
-	return move(db, q, BILLING_REFUND, res);
+	return move(db, q, 1, BILLING_REFUND, res);
 }
 
 enum billing_rc
 billing_credit(struct db *db, const struct billing_req *q, struct billing_result *res)
 {
-	return move(db, q, BILLING_CREDIT, res);
+	return move(db, q, 1, BILLING_CREDIT, res);
 }
 
 /* ---- reading the ledger ---- */
@@ -574,6 +596,22 @@ billing_ledger(struct db *db, long long account_id, long long after_id,
 	for (size_t i = 0; rc == BILLING_OK && i < r->nrows && i < max; i++)
 		if ((rc = entry_row(r, i, &out[i])) == BILLING_OK)
 			*n = i + 1;
+	db_res_free(r);
+	return rc;
+}
+
+enum billing_rc
+billing_find(struct db *db, const char *key, struct billing_entry *e)
+{
+	struct db_res	*r = NULL;
+	enum billing_rc	 rc;
+
+	memset(e, 0, sizeof(*e));
+	if (!token_ok(key, BILLING_KEY_MAX, 0))
+		return BILLING_EINVAL;
+	rc = from_db(db_run(db, BQ_LEDGER_FIND, (struct db_param[]){ DB_S(key) }, 1, &r));
+	if (rc == BILLING_OK)
+		rc = r->nrows == 1 ? entry_row(r, 0, e) : BILLING_ENOACCOUNT;
 	db_res_free(r);
 	return rc;
 }

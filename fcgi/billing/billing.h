@@ -160,6 +160,16 @@ enum billing_rc	billing_refund(struct db *, const struct billing_req *, struct b
  */
 enum billing_rc	billing_credit(struct db *, const struct billing_req *, struct billing_result *);
 
+/*
+ * Charge n movements (n <= BILLING_BATCH_MAX, all on one account) in one
+ * transaction: all of them or none (DESIGN.md §4, "never half-moves").
+ * A deposit must hold the gross sum. res[i] answers q[i]; a replay of a
+ * whole batch answers the first outcome. Outcomes as billing_charge.
+ */
+#define BILLING_BATCH_MAX	100
+enum billing_rc	billing_charge_batch(struct db *, const struct billing_req *q, size_t n,
+		    struct billing_result *res);
+
 /* One ledger row, as read back. */
 struct billing_entry {
 	long long		 id;
@@ -183,5 +193,12 @@ struct billing_entry {
  */
 enum billing_rc	billing_ledger(struct db *, long long account_id, long long after_id,
 		    struct billing_entry *out, size_t max, size_t *n);
+
+/*
+ * The ledger row holding idempotency key, for a job that must know
+ * whether a movement happened. BILLING_OK with *e, BILLING_ENOACCOUNT
+ * when no row has that key (nothing moved), or a database outcome.
+ */
+enum billing_rc	billing_find(struct db *, const char *key, struct billing_entry *e);
 
 #endif

@@ -45,14 +45,31 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/settings/language",	AUTH_PAGE, R_ANY, 0, h_language },
 	{ HTTP_GET,  "/acme",			AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_acme_list },
 	{ HTTP_GET,  "/acme/new",		AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_acme_new },
+	{ HTTP_POST, "/acme/new",		AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_acme_create },
+	{ HTTP_GET,  "/acme/#",			AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_acme_show },
+	{ HTTP_POST, "/acme/#/settings",	AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_acme_settings },
+	{ HTTP_POST, "/acme/#/domains",		AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_domain_add },
+	{ HTTP_GET,  "/acme/#/domains/#/delete", AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_domain_delete_form },
+	{ HTTP_POST, "/acme/#/domains/#/delete", AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_domain_delete },
+	{ HTTP_GET,  "/certificates",		AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_certificates },
 	{ HTTP_GET,  "/prevalidations",		AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_prevalidations },
 	{ HTTP_GET,  "/organizations/#",	AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_organization },
 	{ HTTP_GET,  "/api/v1/account",		AUTH_API,  R_ANY, 1, h_api_account },
+	{ HTTP_POST, "/api/v1/quote",		AUTH_API,  R_ANY, 1, h_api_quote },
+	{ HTTP_GET,  "/api/v1/subscriptions",	AUTH_API,  R_ANY, 1, h_api_subs_list },
+	{ HTTP_POST, "/api/v1/subscriptions",	AUTH_API,  R_ANY, 1, h_api_subs_create },
+	{ HTTP_GET,  "/api/v1/subscriptions/#",	AUTH_API,  R_ANY, 1, h_api_subs_show },
+	{ HTTP_PATCH, "/api/v1/subscriptions/#", AUTH_API, R_ANY, 1, h_api_subs_patch },
+	{ HTTP_POST, "/api/v1/subscriptions/#/domains", AUTH_API, R_ANY, 1, h_api_domain_add },
+	{ HTTP_DELETE, "/api/v1/subscriptions/#/domains/#", AUTH_API, R_ANY, 1, h_api_domain_delete },
+	{ HTTP_GET,  "/api/v1/certificates",	AUTH_API,  R_ANY, 1, h_api_certificates },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 const char *const center_views[] = {
-	"login", "error", "acme_list", "acme_new", "prevalidations", "organization", NULL,
+	"login", "error", "acme_list", "acme_new", "prevalidations", "organization",
+	"acme_created", "acme_show", "domain_add", "domain_delete", "domain_removed",
+	"certificates", NULL,
 };
 
 /* Match path against pattern, collecting "#" segments into ids. */
@@ -136,25 +153,28 @@ status_key(int status)
 	case 400: return "err.400";
 	case 401: return "err.401";
 	case 403: return "err.403";
+	case 402: return "err.402";
 	case 404: return "err.404";
 	case 405: return "err.405";
 	case 413: return "err.413";
+	case 409: return "err.409";
 	case 414: return "err.414";
+	case 502: return "err.502";
 	case 503: return "err.503";
 	default:  return "err.500";
 	}
 }
 
 void
-page_error(struct ctx *c, int status, const char *msgkey, const char *field)
+page_error_msg(struct ctx *c, int status, const char *message, const char *field)
 {
 	struct model	*m;
 	xmlNodePtr	 e;
 
-	if (msgkey == NULL)
-		msgkey = status_key(status);
 	if (c->cat == NULL)
 		pick_language(c);
+	if (message == NULL)
+		message = i18n_get(c->cat, status_key(status));
 	if ((m = page_new(c, "error")) == NULL) {
 		resp_send(c->req, 500, "text/plain", "error\n", 6);
 		return;
@@ -165,11 +185,19 @@ page_error(struct ctx *c, int status, const char *msgkey, const char *field)
 		m_text(e, "field", field);
 	else
 		m_null(e, "field");
-	m_text(e, "message", i18n_get(c->cat, msgkey));
+	m_text(e, "message", message);
 	m_text(e, "title", i18n_get(c->cat, status_key(status)));
 	if (status == 503)
 		resp_header(c->req, "Retry-After", "10");
 	page_send(c, m, status);
+}
+
+void
+page_error(struct ctx *c, int status, const char *msgkey, const char *field)
+{
+	if (c->cat == NULL)
+		pick_language(c);
+	page_error_msg(c, status, i18n_get(c->cat, msgkey != NULL ? msgkey : status_key(status)), field);
 }
 
 /* Percent-encode a local path for ?next=. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "billing.h"
 #include "center.h"
 #include "conf.h"
 #include "log.h"
@@ -41,6 +42,7 @@ static const struct conf_key center_keys[] = {
 	K(caas_password_file, CONF_STR, NULL, 0, 0),
 	K(caas_ca_bundle, CONF_STR, NULL, 0, 0),
 	K(caas_timeout, CONF_INT, "30", 1, 300),
+	K(fault_file, CONF_STR, NULL, 0, 0),
 };
 #define NKEYS (sizeof(center_keys) / sizeof(center_keys[0]))
 
@@ -101,4 +103,12 @@ center_db_open(const struct center_conf *c, int multi)
 	};
 
 	return db_open(&dc, center_sql, Q__MAX, multi);
+}
+
+struct db *
+center_billing_open(const struct center_conf *c)
+{
+	return billing_db_open(&(struct db_conf){ .host = c->db_host,
+	    .port = (unsigned int)c->db_port, .socket = c->db_socket, .name = c->db_name,
+	    .user = c->db_user, .password = c->db_password });
 }

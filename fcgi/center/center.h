@@ -42,6 +42,7 @@ struct center_conf {
 	char	*caas_password_file;
 	char	*caas_ca_bundle;	/* extra trust anchors (dev/test: the bundled CA's TLS root) */
 	long	 caas_timeout;		/* seconds per upstream call */
+	char	*fault_file;		/* tests only: a worker dies at the step this file names */
 
 	/* Derived at load. */
 	char	*db_password;
@@ -55,6 +56,8 @@ void	center_conf_load(struct center_conf *, const char *path);
 void	center_conf_free(struct center_conf *);
 /* Open a database handle for the center statement table. */
 struct db *center_db_open(const struct center_conf *, int multi);
+/* A handle on the billing module's statements (billing.h), same server. */
+struct db *center_billing_open(const struct center_conf *);
 
 /* ---- SQL: every statement of the module, in sql.c ---- */
 
@@ -87,6 +90,55 @@ enum stmt {
 	Q_PRICE_UPSERT,
 	Q_PRICES_FOR_ACCOUNT,
 	Q_APPROVED_ORGS,
+	/* subscriptions (subs.c) */
+	Q_LOCK_GET,
+	Q_LOCK_RELEASE,
+	Q_SUB_BY_KEY,
+	Q_SUB_INSERT,
+	Q_SUB_GET,
+	Q_SUB_GET_ANY,
+	Q_SUB_SET_UPSTREAM,
+	Q_SUB_ACTIVATE,
+	Q_SUB_FAIL,
+	Q_SUB_CRED_SEEN,
+	Q_SUB_RENAME,
+	Q_SUB_AUTORENEW,
+	Q_SUB_EVENT_INSERT,
+	Q_ORG_APPROVED,
+	Q_DOM_INSERT,
+	Q_DOMS_OF_SUB,
+	Q_DOMS_LIVE_NAMES,
+	Q_DOMS_LIVE_ELSEWHERE,
+	Q_DOM_GET,
+	Q_DOM_SET_ORDER,
+	Q_DOM_ACTIVATE,
+	Q_DOMS_ACTIVATE_SUB,
+	Q_DOM_FAIL,
+	Q_DOMS_FAIL_SUB,
+	Q_DOM_REMOVE,
+	Q_DOM_MATCH,
+	Q_CERTS_REVOKE_DOMAIN,
+	Q_JOURNAL_INSERT,
+	Q_JOURNAL_STEP,
+	Q_JOURNAL_CLOSE,
+	Q_JOURNAL_ERROR,
+	Q_JOURNAL_GET,
+	Q_JOURNAL_OPEN_PAGE,
+	Q_JOURNAL_OPEN_OF_SUB,
+	Q_SYNC_SUBS,
+	Q_CERT_UPSERT,
+	Q_SYNC_CURSOR,
+	Q_SUB_SET_CURSOR,
+	/* pages */
+	Q_SUBS_PAGE,
+	Q_SUBS_COUNT,
+	Q_SUB_DETAIL,
+	Q_DOMS_PAGE,
+	Q_DOMS_COUNT,
+	Q_CERTS_PAGE,
+	Q_CERTS_COUNT,
+	Q_CERTS_SEARCH,
+	Q_CERTS_SEARCH_COUNT,
 	Q__MAX
 };
 
@@ -125,6 +177,7 @@ struct principal {
 struct ctx {
 	const struct center_conf	*conf;
 	struct db			*db;
+	struct db			*bdb;		/* billing statements (billing.h) */
 	struct req			*req;
 	const struct catalog		*cat;
 	struct principal		 who;
@@ -152,9 +205,30 @@ int	h_home(struct ctx *);
 int	h_healthz(struct ctx *);
 int	h_acme_list(struct ctx *);
 int	h_acme_new(struct ctx *);
+/* The creation form's model (prices, organizations, a fresh form token). 0 or a status. */
+int	acme_new_page(struct ctx *, struct model **);
 int	h_prevalidations(struct ctx *);
 int	h_organization(struct ctx *);
 int	h_api_account(struct ctx *);
+
+/* subs_pages.c: subscription pages */
+int	h_acme_create(struct ctx *);
+int	h_acme_show(struct ctx *);
+int	h_acme_settings(struct ctx *);
+int	h_domain_add(struct ctx *);
+int	h_domain_delete_form(struct ctx *);
+int	h_domain_delete(struct ctx *);
+int	h_certificates(struct ctx *);
+
+/* subs_api.c: the JSON API /api/v1 (README "JSON API") */
+int	h_api_quote(struct ctx *);
+int	h_api_subs_list(struct ctx *);
+int	h_api_subs_create(struct ctx *);
+int	h_api_subs_show(struct ctx *);
+int	h_api_subs_patch(struct ctx *);
+int	h_api_domain_add(struct ctx *);
+int	h_api_domain_delete(struct ctx *);
+int	h_api_certificates(struct ctx *);
 
 /* app.c: the route table and the common response paths */
 void	app_handle(struct ctx *);
@@ -164,6 +238,8 @@ struct model *page_new(struct ctx *, const char *view);
 void	page_send(struct ctx *, struct model *, int status);
 /* The common error page / API error: status, message key, optional field. */
 void	page_error(struct ctx *, int status, const char *msgkey, const char *field);
+/* The same with a sentence already written (NULL: the status's own). */
+void	page_error_msg(struct ctx *, int status, const char *message, const char *field);
 
 /* The views compiled at start (views/<name>.xsl). */
 extern const char *const center_views[];

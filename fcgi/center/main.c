@@ -23,21 +23,24 @@
 #include "render.h"
 
 static void
-serve_one(const struct center_conf *conf, struct db *db, FCGX_Request *fr,
+serve_one(const struct center_conf *conf, struct db *db, struct db *bdb, FCGX_Request *fr,
     const struct req_limits *lim)
 {
 	struct req	 req;
 	struct ctx	 c;
 
 	(void)db_fresh(db);	/* an outage shows as 503 from the handler */
+	(void)db_fresh(bdb);
 	req_parse(&req, fr, lim);
 	memset(&c, 0, sizeof(c));
 	c.conf = conf;
 	c.db = db;
+	c.bdb = bdb;
 	c.req = &req;
 	app_handle(&c);
 	/* A handler that failed half-way must not leave a transaction open. */
 	(void)db_rollback(db);
+	(void)db_rollback(bdb);
 	req_free(&req);
 }
 
@@ -46,22 +49,23 @@ worker(int sock, void *arg)
 {
 	const struct center_conf *conf = arg;
 	FCGX_Request		 fr;
-	struct db		*db;
+	struct db		*db, *bdb;
 	struct req_limits	 lim = {
 		.max_body = (size_t)conf->max_body,
 		.max_query = (size_t)conf->max_query,
 		.max_fields = 256,
 	};
 
-	if ((db = center_db_open(conf, 0)) == NULL)
+	if ((db = center_db_open(conf, 0)) == NULL || (bdb = center_billing_open(conf)) == NULL)
 		fatalx("worker: out of memory");
 	if (FCGX_InitRequest(&fr, sock, 0) != 0)
 		fatalx("worker: FCGX_InitRequest failed");
 	while (!prefork_stopping() && FCGX_Accept_r(&fr) >= 0) {
-		serve_one(conf, db, &fr, &lim);
+		serve_one(conf, db, bdb, &fr, &lim);
 		FCGX_Finish_r(&fr);
 	}
 	db_close(db);
+	db_close(bdb);
 }
 
 static void

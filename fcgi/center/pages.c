@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "center.h"
+#include "crypto.h"
 #include "log.h"
 
 static const char *const levels[] = { "DV", "OV", "QWAC" };
@@ -52,22 +53,6 @@ account_node(struct ctx *c, xmlNodePtr parent)
 	m_text(a, "currency", c->who.currency);
 }
 
-int
-h_acme_list(struct ctx *c)
-{
-	struct model	*m;
-
-	if ((m = page_new(c, "acme_list")) == NULL)
-		return 500;
-	account_node(c, m->root);
-	/* Subscriptions arrive with the subscriptions module; the page shows
-	 * its empty state until then. */
-	m_list(m->root, "subscriptions");
-	m_int(m->root, "total", 0);
-	page_send(c, m, 200);
-	return 0;
-}
-
 /*
  * The creation form: each validation level with its products priced at
  * this account's rates, and the organizations whose pre-validation for
@@ -76,7 +61,20 @@ h_acme_list(struct ctx *c)
 int
 h_acme_new(struct ctx *c)
 {
+	struct model	*m;
+	int		 rc;
+
+	if ((rc = acme_new_page(c, &m)) != 0)
+		return rc;
+	page_send(c, m, 200);
+	return 0;
+}
+
+int
+acme_new_page(struct ctx *c, struct model **out)
+{
 	struct db_res	*prices = NULL, *orgs = NULL;
+	char		 token[TOKEN_B64_LEN + 1];
 	struct model	*m = NULL;
 	xmlNodePtr	 types, t, pl, ol, n;
 	int		 rc;
@@ -93,6 +91,12 @@ h_acme_new(struct ctx *c)
 		goto out;
 	}
 	account_node(c, m->root);
+	/* The form's idempotency key: a double submit creates one subscription. */
+	if (crypto_token(token) != 0) {
+		rc = 500;
+		goto out;
+	}
+	m_omit(m_text(m->root, "form_token", token));
 	types = m_list(m->root, "types");
 	for (size_t l = 0; l < NLEVELS; l++) {
 		t = m_obj(types, "type");
@@ -118,7 +122,7 @@ h_acme_new(struct ctx *c)
 			m_text(n, "name", db_cell(orgs, i, 1));
 		}
 	}
-	page_send(c, m, 200);
+	*out = m;
 	m = NULL;
 	rc = 0;
 out:

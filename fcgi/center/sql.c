@@ -95,4 +95,165 @@ const char *const center_sql[Q__MAX] = {
 	    "SELECT o.id, o.name, p.level FROM organizations o "
 	    "JOIN prevalidations p ON p.organization_id = o.id "
 	    "WHERE o.account_id = ? AND p.status = 'approved' ORDER BY p.level, o.name LIMIT 1500",
+	/* ---- subscriptions (subs.c) ---- */
+	/* Named locks serialise the work on one key or one subscription
+	 * across workers and hosts; a dead process's locks go with its
+	 * connection. */
+	[Q_LOCK_GET] = "SELECT GET_LOCK(?, ?)",
+	[Q_LOCK_RELEASE] = "SELECT RELEASE_LOCK(?)",
+	[Q_SUB_BY_KEY] =
+	    "SELECT id, status, level, name FROM subscriptions "
+	    "WHERE account_id = ? AND idempotency_key = ?",
+	[Q_SUB_INSERT] =
+	    "INSERT INTO subscriptions (account_id, organization_id, level, name, status, "
+	    "acme_server, idempotency_key, created_by, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+#define SUB_COLS \
+	"s.id, s.account_id, COALESCE(s.organization_id, 0), s.level, s.name, s.status, " \
+	"s.acme_account_id, s.eab_kid, s.acme_server, s.start_date, s.end_date, s.auto_renew, " \
+	"s.credentials_shown, s.renewal_error, s.created_at, s.updated_at, o.name"
+	[Q_SUB_GET] =
+	    "SELECT " SUB_COLS " FROM subscriptions s LEFT JOIN organizations o "
+	    "ON o.id = s.organization_id WHERE s.id = ? AND s.account_id = ?",
+	[Q_SUB_GET_ANY] =
+	    "SELECT " SUB_COLS " FROM subscriptions s LEFT JOIN organizations o "
+	    "ON o.id = s.organization_id WHERE s.id = ?",
+	[Q_SUB_SET_UPSTREAM] =
+	    "UPDATE subscriptions SET acme_account_id = ?, eab_kid = ?, updated_at = ? WHERE id = ?",
+	[Q_SUB_ACTIVATE] =
+	    "UPDATE subscriptions SET status = 'active', start_date = ?, end_date = ?, "
+	    "updated_at = ? WHERE id = ? AND status = 'pending'",
+	[Q_SUB_FAIL] =
+	    "UPDATE subscriptions SET status = 'failed', updated_at = ? WHERE id = ? "
+	    "AND status = 'pending'",
+	[Q_SUB_CRED_SEEN] =
+	    "UPDATE subscriptions SET credentials_shown = 1 WHERE id = ? AND account_id = ? "
+	    "AND credentials_shown = 0",
+	[Q_SUB_RENAME] =
+	    "UPDATE subscriptions SET name = ?, updated_at = ? WHERE id = ?",
+	[Q_SUB_AUTORENEW] =
+	    "UPDATE subscriptions SET auto_renew = ?, updated_at = ? WHERE id = ? AND auto_renew <> ?",
+	[Q_SUB_EVENT_INSERT] =
+	    "INSERT INTO subscription_events (subscription_id, event, detail, actor, created_at) "
+	    "VALUES (?, ?, ?, ?, ?)",
+	[Q_ORG_APPROVED] =
+	    "SELECT o.id, o.name, o.city, o.country FROM organizations o "
+	    "JOIN prevalidations p ON p.organization_id = o.id "
+	    "WHERE o.id = ? AND o.account_id = ? AND p.level = ? AND p.status = 'approved'",
+	[Q_DOM_INSERT] =
+	    "INSERT INTO subscription_domains (subscription_id, name, wildcard, product_code, "
+	    "status, price_cents, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+#define DOM_COLS \
+	"id, subscription_id, name, wildcard, product_code, status, price_cents, upstream_order, " \
+	"added_at, removed_at, COALESCE(refund_cents, 0)"
+	[Q_DOMS_OF_SUB] =
+	    "SELECT " DOM_COLS " FROM subscription_domains WHERE subscription_id = ? "
+	    "ORDER BY id LIMIT 1000",
+	[Q_DOMS_LIVE_NAMES] =
+	    "SELECT name FROM subscription_domains WHERE subscription_id = ? "
+	    "AND status IN ('pending', 'active') LIMIT 10000",
+	[Q_DOMS_LIVE_ELSEWHERE] =
+	    "SELECT d.name FROM subscription_domains d JOIN subscriptions s "
+	    "ON s.id = d.subscription_id WHERE s.account_id = ? AND s.level = ? "
+	    "AND s.status IN ('pending', 'active') AND d.status IN ('pending', 'active') LIMIT 10000",
+	[Q_DOM_GET] =
+	    "SELECT " DOM_COLS " FROM subscription_domains WHERE id = ? AND subscription_id = ?",
+	[Q_DOM_SET_ORDER] =
+	    "UPDATE subscription_domains SET upstream_order = ?, upstream_cost_cents = ? WHERE id = ?",
+	[Q_DOM_ACTIVATE] =
+	    "UPDATE subscription_domains SET status = 'active', added_at = ? "
+	    "WHERE id = ? AND status = 'pending'",
+	[Q_DOMS_ACTIVATE_SUB] =
+	    "UPDATE subscription_domains SET status = 'active', added_at = ? "
+	    "WHERE subscription_id = ? AND status = 'pending'",
+	[Q_DOM_FAIL] =
+	    "UPDATE subscription_domains SET status = 'failed' WHERE id = ? AND status = 'pending'",
+	[Q_DOMS_FAIL_SUB] =
+	    "UPDATE subscription_domains SET status = 'failed' WHERE subscription_id = ? "
+	    "AND status = 'pending'",
+	[Q_DOM_REMOVE] =
+	    "UPDATE subscription_domains SET status = 'removed', removed_at = ?, refund_cents = ? "
+	    "WHERE id = ? AND status = 'active'",
+	/* The domain a certificate belongs to: its name, the wildcard above
+	 * it, or the wildcard of the name itself; the live row first. */
+	[Q_DOM_MATCH] =
+	    "SELECT id FROM subscription_domains WHERE subscription_id = ? AND name IN (?, ?, ?) "
+	    "ORDER BY (status = 'active') DESC, (name = ?) DESC, id DESC LIMIT 1",
+	[Q_CERTS_REVOKE_DOMAIN] =
+	    "UPDATE certificates SET status = 'revoked', status_code = 8, updated_at = ? "
+	    "WHERE domain_id = ? AND status IN ('valid', 'pending')",
+	[Q_JOURNAL_INSERT] =
+	    "INSERT INTO journal (kind, account_id, subscription_id, domain_id, state, step, "
+	    "created_at, updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?)",
+	[Q_JOURNAL_STEP] =
+	    "UPDATE journal SET step = ?, updated_at = ? WHERE id = ? AND state = 'open'",
+	[Q_JOURNAL_CLOSE] =
+	    "UPDATE journal SET state = ?, step = ?, updated_at = ? WHERE id = ? AND state = 'open'",
+	[Q_JOURNAL_ERROR] =
+	    "UPDATE journal SET attempts = attempts + 1, last_error = ?, updated_at = ? "
+	    "WHERE id = ? AND state = 'open'",
+	[Q_JOURNAL_GET] =
+	    "SELECT id, kind, account_id, subscription_id, COALESCE(domain_id, 0), step, state, "
+	    "created_at FROM journal WHERE id = ?",
+	[Q_JOURNAL_OPEN_PAGE] =
+	    "SELECT id, subscription_id, account_id FROM journal WHERE state = 'open' AND created_at <= ? "
+	    "AND id > ? ORDER BY id LIMIT 100",
+	[Q_JOURNAL_OPEN_OF_SUB] =
+	    "SELECT id FROM journal WHERE subscription_id = ? AND state = 'open' ORDER BY id",
+	[Q_SYNC_SUBS] =
+	    "SELECT id, account_id, acme_account_id, sync_cursor FROM subscriptions "
+	    "WHERE status IN ('active', 'expired') AND acme_account_id IS NOT NULL "
+	    "AND (? = 0 OR id = ?) AND id > ? ORDER BY id LIMIT 100",
+	/* updated_at moves only when the status does (assignments run left to right). */
+	[Q_CERT_UPSERT] =
+	    "INSERT INTO certificates (account_id, subscription_id, domain_id, order_number, "
+	    "reference, certificate_id, domain, serial, not_before, not_after, status, "
+	    "status_code, upstream_page, first_seen_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+	    "updated_at = IF(status = VALUES(status), updated_at, VALUES(updated_at)), "
+	    "status = VALUES(status), status_code = VALUES(status_code), "
+	    "upstream_page = VALUES(upstream_page)",
+	/* The first page holding a certificate that can still change. */
+	[Q_SYNC_CURSOR] =
+	    "SELECT MIN(upstream_page) FROM certificates WHERE subscription_id = ? "
+	    "AND status IN ('valid', 'pending') AND (not_after IS NULL OR not_after > ?)",
+	[Q_SUB_SET_CURSOR] =
+	    "UPDATE subscriptions SET sync_cursor = ?, last_sync_at = ? WHERE id = ?",
+	/* ---- pages (subs_pages.c) ---- */
+	[Q_SUBS_PAGE] =
+	    "SELECT s.id, s.name, s.level, s.status, o.name, s.start_date, s.end_date, "
+	    "s.auto_renew, s.created_at, "
+	    "(SELECT COUNT(*) FROM subscription_domains d WHERE d.subscription_id = s.id "
+	    "AND d.status = 'active'), "
+	    "(SELECT COUNT(*) FROM certificates c WHERE c.subscription_id = s.id) "
+	    "FROM subscriptions s LEFT JOIN organizations o ON o.id = s.organization_id "
+	    "WHERE s.account_id = ? AND s.status <> 'failed' ORDER BY s.id DESC LIMIT ? OFFSET ?",
+	[Q_SUBS_COUNT] =
+	    "SELECT COUNT(*) FROM subscriptions WHERE account_id = ? AND status <> 'failed'",
+	[Q_SUB_DETAIL] =
+	    "SELECT (SELECT COUNT(*) FROM subscription_domains d WHERE d.subscription_id = ? "
+	    "AND d.status = 'active'), "
+	    "(SELECT COUNT(*) FROM certificates c WHERE c.subscription_id = ?)",
+	[Q_DOMS_PAGE] =
+	    "SELECT " DOM_COLS " FROM subscription_domains WHERE subscription_id = ? "
+	    "AND status IN ('active', 'removed') ORDER BY id LIMIT ? OFFSET ?",
+	[Q_DOMS_COUNT] =
+	    "SELECT COUNT(*) FROM subscription_domains WHERE subscription_id = ? "
+	    "AND status IN ('active', 'removed')",
+	[Q_CERTS_PAGE] =
+	    "SELECT reference, domain, serial, not_before, not_after, status, subscription_id, '' "
+	    "FROM certificates WHERE subscription_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+	[Q_CERTS_COUNT] =
+	    "SELECT COUNT(*) FROM certificates WHERE subscription_id = ?",
+	/* q is matched as a substring of the domain (LIKE, escaped by the
+	 * caller) or as the exact reference. */
+	[Q_CERTS_SEARCH] =
+	    "SELECT c.reference, c.domain, c.serial, c.not_before, c.not_after, c.status, "
+	    "c.subscription_id, s.name FROM certificates c JOIN subscriptions s "
+	    "ON s.id = c.subscription_id WHERE c.account_id = ? "
+	    "AND (? = '' OR c.domain LIKE ? OR c.reference = ?) "
+	    "ORDER BY c.id DESC LIMIT ? OFFSET ?",
+	[Q_CERTS_SEARCH_COUNT] =
+	    "SELECT COUNT(*) FROM certificates c WHERE c.account_id = ? "
+	    "AND (? = '' OR c.domain LIKE ? OR c.reference = ?)",
 };

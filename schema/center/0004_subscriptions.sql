@@ -73,6 +73,7 @@ CREATE TABLE certificates (
   not_after         DATETIME NULL,
   status            ENUM('valid','revoked','pending','replaced','failed','rejected') NOT NULL,
   status_code       INT NOT NULL,
+  upstream_page     INT NOT NULL COMMENT 'GETLASTORDER page it was last seen on (sync cursor)',
   first_seen_at     DATETIME NOT NULL,
   updated_at        DATETIME NOT NULL,
   UNIQUE KEY certificates_order (subscription_id, order_number),

@@ -1,0 +1,57 @@
+/*
+ * Internals shared by the subscription core (subs.c), its domain
+ * operations (subs_domains.c) and its jobs (subs_jobs.c). Not for the
+ * web handlers: they use subs.h.
+ */
+#ifndef CENTER_SUBS_INT_H
+#define CENTER_SUBS_INT_H
+
+#include "billing.h"
+#include "caas.h"
+#include "clock.h"
+#include "subs.h"
+
+#define SUBS_LOCK_LEN	64	/* GET_LOCK names are at most 64 characters */
+
+void	subs_err(struct subs_error *, int status, const char *field, const char *msgkey,
+	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void	subs_now(char out[CLOCK_SQL_LEN]);
+
+/* Named locks: 1 held, 0 busy after wait seconds, -1 error. */
+int	subs_lock(struct db *, const char *name, long wait);
+void	subs_unlock(struct db *, const char *name);
+void	subs_lock_name(long long sub_id, char out[SUBS_LOCK_LEN]);
+
+/* Upstream calls: 0 or -1 with err (502 and the upstream's words). */
+int	subs_upstream(const struct subs_env *, const char *action, const char *const *fields,
+	    struct caas_result *, int *transport, struct subs_error *);
+int	subs_upstream_has(const struct subs_env *, const char *acct, const char *name,
+	    char *end, size_t endsz, struct subs_error *);
+int	subs_upstream_remove(const struct subs_env *, const char *acct, const char *name,
+	    struct subs_error *);
+int	subs_upstream_add(const struct subs_env *, const char *acct, const char *name,
+	    char order[65], long long *cost, int *transport, struct subs_error *);
+
+void	subs_product(enum level, int wildcard, char code[33], char name[101]);
+void	subs_charge_key(long long sub_id, long long dom_id, char out[64]);
+void	subs_line_text(const char *product, const char *domain, const char *sub_name,
+	    char out[BILLING_TEXT_MAX + 1]);
+int	subs_journal_step(const struct subs_env *, long long jid, const char *step);
+int	subs_journal_close(const struct subs_env *, long long jid, const char *state);
+
+/* Undo an open creation (subs_jobs.c): 0 when undone, -1 with err. */
+int	subs_undo_create(const struct subs_env *, long long jid, struct subs_error *);
+/* Undo an open domain addition (REMOVEDOMAIN if it is there, refund if charged). */
+int	subs_undo_add(const struct subs_env *, long long jid, struct subs_error *);
+/* The steps of an addition / a removal, shared by the request and reconcile (subs_domains.c). */
+int	subs_add_charge(const struct subs_env *, const struct db_res *sub, const struct db_res *dom,
+	    struct subs_error *);
+int	subs_add_done(const struct subs_env *, long long dom_id, long long jid, struct subs_error *);
+int	subs_within_window(const char *added_at, time_t at);
+int	subs_remove_finish(const struct subs_env *, const struct db_res *sub,
+	    const struct db_res *dom, long long jid, int within, long long *revoked,
+	    struct subs_error *);
+/* Finish or undo the open journal rows of one subscription, its lock held or taken. */
+int	subs_reconcile_one(const struct subs_env *, long long sub_id, struct subs_job_stats *);
+
+#endif

@@ -1,0 +1,661 @@
+/*
+ * Subscription pages: list, creation (preview, subscribe, credentials
+ * shown once), details, settings, domains added and removed, and the
+ * account's certificates. The models are shared with the JSON API
+ * (subs_web.h), always scoped by the caller's account.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "crypto.h"
+#include "log.h"
+#include "subs_web.h"
+
+/* ---- shared with subs_api.c ---- */
+
+struct subs_env
+subs_env_of(struct ctx *c)
+{
+	return (struct subs_env){ .conf = c->conf, .db = c->db, .bdb = c->bdb,
+	    .account_id = c->who.account_id, .actor = c->who.login };
+}
+
+long
+web_page_arg(struct ctx *c, const char *name)
+{
+	const char	*s = kv_get(&c->req->qs, name);
+	char		*end;
+	long		 v;
+
+	if (s == NULL)
+		return 1;
+	v = strtol(s, &end, 10);
+	return *end != '\0' || v < 1 || v > WEB_PAGE_MAX ? 1 : v;
+}
+
+int
+web_dbstatus(int rc)
+{
+	return rc == DB_EDOWN ? 503 : 500;
+}
+
+void
+subs_fail(struct ctx *c, const struct subs_error *err)
+{
+	if (err->detail[0] != '\0')
+		page_error_msg(c, err->status, err->detail, err->field);
+	else
+		page_error(c, err->status, err->msgkey, err->field);
+}
+
+/* SQL "YYYY-MM-DD HH:MM:SS" as RFC 3339 UTC, or null. */
+static void
+m_time(xmlNodePtr p, const char *name, const char *sql)
+{
+	char	 out[24];
+
+	if (sql == NULL || strlen(sql) < 19) {
+		m_null(p, name);
+		return;
+	}
+	snprintf(out, sizeof(out), "%.10sT%.8sZ", sql, sql + 11);
+	m_text(p, name, out);
+}
+
+static void
+m_textn(xmlNodePtr p, const char *name, const char *s)
+{
+	if (s != NULL)
+		m_text(p, name, s);
+	else
+		m_null(p, name);
+}
+
+static void
+pager(xmlNodePtr root, const char *name, long long total, long page)
+{
+	xmlNodePtr	 p = m_obj(root, name);
+
+	m_int(p, "total", total);
+	m_int(p, "page", page);
+	m_int(p, "pages", total == 0 ? 1 : (total + WEB_PAGE_SIZE - 1) / WEB_PAGE_SIZE);
+	m_int(p, "per_page", WEB_PAGE_SIZE);
+}
+
+static long long
+count_of(struct ctx *c, int stmt, const struct db_param *p, size_t np, int *rc)
+{
+	struct db_res	*r = NULL;
+	long long	 n = 0;
+
+	if ((*rc = db_run(c->db, stmt, p, np, &r)) == 0)
+		n = db_cell_int(r, 0, 0);
+	db_res_free(r);
+	return n;
+}
+
+int
+model_subs_list(struct ctx *c, xmlNodePtr root, long page)
+{
+	struct db_res	*r = NULL;
+	xmlNodePtr	 list, s;
+	long long	 total;
+	int		 rc;
+
+	total = count_of(c, Q_SUBS_COUNT, (struct db_param[]){ DB_I(c->who.account_id) }, 1, &rc);
+	if (rc != 0 || (rc = db_run(c->db, Q_SUBS_PAGE, (struct db_param[]){ DB_I(c->who.account_id),
+	    DB_I(WEB_PAGE_SIZE), DB_I((page - 1) * WEB_PAGE_SIZE) }, 3, &r)) != 0)
+		return web_dbstatus(rc);
+	list = m_list(root, "subscriptions");
+	for (size_t i = 0; i < r->nrows; i++) {
+		s = m_obj(list, "subscription");
+		m_int(s, "id", db_cell_int(r, i, 0));
+		m_text(s, "name", db_cell(r, i, 1));
+		m_text(s, "type", db_cell(r, i, 2));
+		m_text(s, "status", db_cell(r, i, 3));
+		m_textn(s, "organization", db_cell(r, i, 4));
+		m_textn(s, "start", db_cell(r, i, 5));
+		m_textn(s, "end", db_cell(r, i, 6));
+		m_bool(s, "auto_renew", db_cell_int(r, i, 7) != 0);
+		m_time(s, "created_at", db_cell(r, i, 8));
+		m_int(s, "active_domains", db_cell_int(r, i, 9));
+		m_int(s, "certificates", db_cell_int(r, i, 10));
+	}
+	pager(root, "pagination", total, page);
+	db_res_free(r);
+	return 0;
+}
+
+static void
+cert_rows(xmlNodePtr list, const struct db_res *r, int with_sub)
+{
+	xmlNodePtr	 n;
+
+	for (size_t i = 0; i < r->nrows; i++) {
+		n = m_obj(list, "certificate");
+		m_text(n, "reference", db_cell(r, i, 0));
+		m_text(n, "domain", db_cell(r, i, 1));
+		m_text(n, "serial", db_cell(r, i, 2));
+		m_time(n, "not_before", db_cell(r, i, 3));
+		m_time(n, "not_after", db_cell(r, i, 4));
+		m_text(n, "status", db_cell(r, i, 5));
+		if (with_sub) {
+			m_int(n, "subscription_id", db_cell_int(r, i, 6));
+			m_text(n, "subscription", db_cell(r, i, 7));
+		}
+	}
+}
+
+static int
+detail_tables(struct ctx *c, xmlNodePtr root, long long id, long dpage, long cpage)
+{
+	struct db_res	*d = NULL, *k = NULL;
+	xmlNodePtr	 list, n;
+	long long	 nd, nc;
+	int		 rc;
+
+	nd = count_of(c, Q_DOMS_COUNT, (struct db_param[]){ DB_I(id) }, 1, &rc);
+	if (rc == 0)
+		nc = count_of(c, Q_CERTS_COUNT, (struct db_param[]){ DB_I(id) }, 1, &rc);
+	if (rc != 0 ||
+	    (rc = db_run(c->db, Q_DOMS_PAGE, (struct db_param[]){ DB_I(id), DB_I(WEB_PAGE_SIZE),
+	    DB_I((dpage - 1) * WEB_PAGE_SIZE) }, 3, &d)) != 0 ||
+	    (rc = db_run(c->db, Q_CERTS_PAGE, (struct db_param[]){ DB_I(id), DB_I(WEB_PAGE_SIZE),
+	    DB_I((cpage - 1) * WEB_PAGE_SIZE) }, 3, &k)) != 0)
+		goto out;
+	list = m_list(root, "domains");
+	for (size_t i = 0; i < d->nrows; i++) {
+		n = m_obj(list, "domain");
+		m_int(n, "id", db_cell_int(d, i, 0));
+		m_text(n, "name", db_cell(d, i, 2));
+		m_text(n, "status", db_cell(d, i, 5));
+		m_textn(n, "reference", db_cell(d, i, 7));
+		m_time(n, "added_at", db_cell(d, i, 8));
+		m_time(n, "removed_at", db_cell(d, i, 9));
+		m_text(n, "product", db_cell(d, i, 4));
+		m_bool(n, "wildcard", db_cell_int(d, i, 3) != 0);
+		m_int(n, "price_cents", db_cell_int(d, i, 6));
+		m_int(n, "refund_cents", db_cell_int(d, i, 10));
+	}
+	pager(root, "domains_pagination", nd, dpage);
+	cert_rows(m_list(root, "certificates"), k, 0);
+	pager(root, "certificates_pagination", nc, cpage);
+out:
+	db_res_free(d);
+	db_res_free(k);
+	return rc == 0 ? 0 : web_dbstatus(rc);
+}
+
+int
+model_sub_detail(struct ctx *c, xmlNodePtr root, long long id, long dpage, long cpage)
+{
+	struct db_res	*s = NULL, *n = NULL;
+	xmlNodePtr	 a;
+	int		 rc;
+
+	if ((rc = db_run(c->db, Q_SUB_GET, (struct db_param[]){ DB_I(id), DB_I(c->who.account_id) },
+	    2, &s)) != 0)
+		return web_dbstatus(rc);
+	/* Another account's subscription, or a creation that was undone. */
+	if (s->nrows != 1 || strcmp(db_cell(s, 0, 5), "failed") == 0) {
+		db_res_free(s);
+		return 404;
+	}
+	if ((rc = db_run(c->db, Q_SUB_DETAIL, (struct db_param[]){ DB_I(id), DB_I(id) }, 2, &n)) != 0) {
+		db_res_free(s);
+		return web_dbstatus(rc);
+	}
+	m_int(root, "id", id);
+	m_text(root, "name", db_cell(s, 0, 4));
+	m_text(root, "type", db_cell(s, 0, 3));
+	m_text(root, "status", db_cell(s, 0, 5));
+	m_textn(root, "organization", db_cell(s, 0, 16));
+	m_textn(root, "start", db_cell(s, 0, 9));
+	m_textn(root, "end", db_cell(s, 0, 10));
+	m_bool(root, "auto_renew", db_cell_int(s, 0, 11) != 0);
+	m_textn(root, "renewal_error", db_cell(s, 0, 13));
+	m_time(root, "created_at", db_cell(s, 0, 14));
+	m_int(root, "active_domains", db_cell_int(n, 0, 0));
+	m_int(root, "certificates_delivered", db_cell_int(n, 0, 1));
+	a = m_obj(root, "acme");
+	m_text(a, "server", db_cell(s, 0, 8));
+	m_textn(a, "kid", db_cell(s, 0, 7));
+	db_res_free(s);
+	db_res_free(n);
+	return detail_tables(c, root, id, dpage, cpage);
+}
+
+/* LIKE pattern "%q%" with the wildcards of q escaped. */
+static void
+like_pattern(const char *q, char *out, size_t sz)
+{
+	size_t	 o = 0;
+
+	out[o++] = '%';
+	for (; *q != '\0' && o + 3 < sz; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			out[o++] = '\\';
+		out[o++] = *q;
+	}
+	out[o++] = '%';
+	out[o] = '\0';
+}
+
+int
+model_certs(struct ctx *c, xmlNodePtr root, const char *q, long page)
+{
+	struct db_res	*r = NULL;
+	char		 pat[600];
+	long long	 total;
+	int		 rc;
+
+	if (q == NULL)
+		q = "";
+	like_pattern(q, pat, sizeof(pat));
+	total = count_of(c, Q_CERTS_SEARCH_COUNT, (struct db_param[]){ DB_I(c->who.account_id),
+	    DB_S(q), DB_S(pat), DB_S(q) }, 4, &rc);
+	if (rc != 0 || (rc = db_run(c->db, Q_CERTS_SEARCH, (struct db_param[]){
+	    DB_I(c->who.account_id), DB_S(q), DB_S(pat), DB_S(q), DB_I(WEB_PAGE_SIZE),
+	    DB_I((page - 1) * WEB_PAGE_SIZE) }, 6, &r)) != 0)
+		return web_dbstatus(rc);
+	m_text(root, "q", q);
+	cert_rows(m_list(root, "certificates"), r, 1);
+	pager(root, "pagination", total, page);
+	db_res_free(r);
+	return 0;
+}
+
+void
+model_quote(xmlNodePtr root, const struct quote *q)
+{
+	xmlNodePtr	 list = m_list(root, "lines"), l;
+
+	for (size_t i = 0; i < q->n; i++) {
+		l = m_obj(list, "line");
+		m_text(l, "domain", q->v[i].domain);
+		m_text(l, "product", q->v[i].product);
+		m_text(l, "product_name", q->v[i].product_name);
+		m_bool(l, "wildcard", q->v[i].wildcard);
+		m_int(l, "price_cents", q->v[i].price_cents);
+	}
+	m_int(root, "total_cents", q->total_cents);
+	m_int(root, "vat_bp", q->vat_bp);
+	m_int(root, "vat_cents", q->vat_cents);
+	m_int(root, "gross_cents", q->gross_cents);
+}
+
+/* ---- pages ---- */
+
+static void
+account_summary(struct ctx *c, xmlNodePtr root)
+{
+	xmlNodePtr	 a = m_obj(root, "account");
+
+	m_int(a, "id", c->who.account_id);
+	m_text(a, "name", c->who.account_name);
+	m_text(a, "type", c->who.account_kind);
+	m_int(a, "balance_cents", c->who.balance_cents);
+	m_text(a, "currency", c->who.currency);
+}
+
+int
+h_acme_list(struct ctx *c)
+{
+	struct model	*m;
+	int		 rc;
+
+	if ((m = page_new(c, "acme_list")) == NULL)
+		return 500;
+	account_summary(c, m->root);
+	if ((rc = model_subs_list(c, m->root, web_page_arg(c, "page"))) != 0) {
+		model_free(m);
+		return rc;
+	}
+	page_send(c, m, 200);
+	return 0;
+}
+
+/* The creation form's fields, as typed. */
+struct create_form {
+	const char	*type, *org, *name, *domains, *token, *action;
+};
+
+static void
+form_read(struct ctx *c, struct create_form *f)
+{
+	f->type = kv_get(&c->req->form, "type");
+	f->org = kv_get(&c->req->form, "organization_id");
+	f->name = kv_get(&c->req->form, "name");
+	f->domains = kv_get(&c->req->form, "domains");
+	f->token = kv_get(&c->req->form, "form_token");
+	f->action = kv_get(&c->req->form, "action");
+}
+
+static void
+form_echo(xmlNodePtr root, const struct create_form *f)
+{
+	xmlNodePtr	 n = m_obj(root, "form");
+
+	m_text(n, "type", f->type ? f->type : "");
+	m_text(n, "organization_id", f->org ? f->org : "");
+	m_text(n, "name", f->name ? f->name : "");
+	m_text(n, "domains", f->domains ? f->domains : "");
+	m_text(n, "form_token", f->token ? f->token : "");
+}
+
+/* The form's fields into a request; -1 with err on the first bad field. */
+static int
+form_parse(struct ctx *c, const struct subs_env *e, const struct create_form *f,
+    struct subs_create_req *rq, struct subs_error *err)
+{
+	int		 l;
+	char		*end;
+	size_t		 klen;
+
+	memset(rq, 0, sizeof(*rq));
+	if ((l = level_parse(f->type)) < 0) {
+		subs_err_set(err, 400, "type", "err.type");
+		return -1;
+	}
+	rq->level = (enum level)l;
+	if (f->org != NULL && *f->org != '\0') {
+		rq->organization_id = strtoll(f->org, &end, 10);
+		if (*end != '\0' || rq->organization_id <= 0) {
+			subs_err_set(err, 400, "organization_id", "err.org_not_approved");
+			return -1;
+		}
+	}
+	if (f->name == NULL || strlen(f->name) >= sizeof(rq->name) || !subs_name_ok(f->name)) {
+		subs_err_set(err, 400, "name", "err.sub_name");
+		return -1;
+	}
+	snprintf(rq->name, sizeof(rq->name), "%s", f->name);
+	klen = f->token != NULL ? strlen(f->token) : 0;
+	if (klen == 0 || klen > SUBS_KEY_MAX || !subs_key_ok(f->token)) {
+		subs_err_set(err, 400, "idempotency_key", "err.idem_key");
+		return -1;
+	}
+	snprintf(rq->idempotency_key, sizeof(rq->idempotency_key), "%s", f->token);
+	return subs_domains(e, c->cat, rq->level, f->domains ? f->domains : "",
+	    f->domains ? strlen(f->domains) : 0, 0, &rq->domains, err);
+}
+
+static void
+m_error(xmlNodePtr root, struct ctx *c, const struct subs_error *err)
+{
+	xmlNodePtr	 n = m_obj(root, "error");
+
+	m_textn(n, "field", err->field);
+	m_text(n, "message", err->detail[0] ? err->detail : i18n_get(c->cat, err->msgkey ?
+	    err->msgkey : "err.500"));
+}
+
+/* The credentials page: the HMAC key only on the first rendering. */
+static int
+credentials_page(struct ctx *c, const struct subs_env *e, struct subs_created *out,
+    const char *name)
+{
+	struct model	*m;
+	xmlNodePtr	 s, a;
+	int		 first = !out->replay && !subs_credentials_seen(e, out->id);
+
+	if ((m = page_new(c, "acme_created")) == NULL)
+		return 500;
+	s = m_obj(m->root, "subscription");
+	m_int(s, "id", out->id);
+	m_text(s, "name", name);
+	m_text(s, "status", out->status);
+	a = m_obj(m->root, "acme");
+	m_text(a, "server", out->server);
+	m_text(a, "kid", out->kid);
+	if (first && out->hmac[0] != '\0')
+		m_text(a, "hmac_key", out->hmac);
+	m_bool(m->root, "already_shown", !first);
+	page_send(c, m, first ? 201 : 200);
+	return 0;
+}
+
+int
+h_acme_create(struct ctx *c)
+{
+	struct subs_env		 e = subs_env_of(c);
+	struct create_form	 f;
+	struct subs_create_req	*rq = NULL;
+	struct subs_created	 out;
+	struct subs_error	 err;
+	struct quote		*q = NULL;
+	struct model		*m = NULL;
+	int			 rc = 500, ok;
+
+	form_read(c, &f);
+	if ((rq = malloc(sizeof(*rq))) == NULL || (q = malloc(sizeof(*q))) == NULL)
+		goto out;
+	ok = form_parse(c, &e, &f, rq, &err) == 0 && subs_quote_new(&e, rq->level, &rq->domains, q, &err) == 0;
+	if (ok && f.action != NULL && strcmp(f.action, "subscribe") == 0) {
+		if (subs_create(&e, rq, &out, &err) == 0) {
+			rc = credentials_page(c, &e, &out, rq->name);
+			OPENSSL_cleanse(&out, sizeof(out));
+			goto out;
+		}
+		ok = 0;
+	}
+	if ((rc = acme_new_page(c, &m)) != 0)
+		goto out;
+	form_echo(m->root, &f);
+	if (ok)
+		model_quote(m_obj(m->root, "quote"), q);
+	else
+		m_error(m->root, c, &err);
+	page_send(c, m, ok ? 200 : err.status);
+	m = NULL;
+	rc = 0;
+out:
+	model_free(m);
+	free(rq);
+	free(q);
+	return rc;
+}
+
+int
+h_acme_show(struct ctx *c)
+{
+	struct model	*m;
+	int		 rc;
+
+	if ((m = page_new(c, "acme_show")) == NULL)
+		return 500;
+	account_summary(c, m->root);
+	if ((rc = model_sub_detail(c, m->root, c->ids[0], web_page_arg(c, "dpage"),
+	    web_page_arg(c, "cpage"))) != 0) {
+		model_free(m);
+		return rc;
+	}
+	page_send(c, m, 200);
+	return 0;
+}
+
+static void
+redirect_sub(struct ctx *c, long long id)
+{
+	char	 loc[64];
+
+	snprintf(loc, sizeof(loc), "/acme/%lld", id);
+	resp_redirect(c->req, loc);
+}
+
+int
+h_acme_settings(struct ctx *c)
+{
+	struct subs_env		 e = subs_env_of(c);
+	struct subs_error	 err;
+	const char		*name = kv_get(&c->req->form, "name");
+	const char		*ar = kv_get(&c->req->form, "auto_renew");
+	int			 on = -1;
+
+	if (ar != NULL)
+		on = strcmp(ar, "on") == 0 || strcmp(ar, "1") == 0 || strcmp(ar, "true") == 0;
+	if (name != NULL && *name == '\0')
+		name = NULL;
+	if (subs_update(&e, c->ids[0], name, on, &err) != 0) {
+		subs_fail(c, &err);
+		return 0;
+	}
+	redirect_sub(c, c->ids[0]);
+	return 0;
+}
+
+/* The subscription's level, or -1 with err (404 when not the caller's). */
+static int
+sub_level(struct ctx *c, long long id, struct subs_error *err)
+{
+	struct db_res	*r = NULL;
+	int		 rc, l = -1;
+
+	if ((rc = db_run(c->db, Q_SUB_GET, (struct db_param[]){ DB_I(id), DB_I(c->who.account_id) },
+	    2, &r)) != 0) {
+		return subs_dberr(err, rc);
+	}
+	if (r->nrows == 1 && strcmp(db_cell(r, 0, 5), "failed") != 0)
+		l = level_parse(db_cell(r, 0, 3));
+	else
+		subs_err_set(err, 404, NULL, "err.404");
+	db_res_free(r);
+	return l;
+}
+
+/* One domain typed for subscription id, checked as on creation. */
+int
+subs_one_domain(struct ctx *c, long long id, const char *text, struct domain_entry *d,
+    struct subs_error *err)
+{
+	struct subs_env		 e = subs_env_of(c);
+	struct domain_list	*dl;
+	int			 l, rc = -1;
+
+	if ((l = sub_level(c, id, err)) < 0)
+		return -1;
+	if ((dl = malloc(sizeof(*dl))) == NULL) {
+		subs_err_set(err, 500, NULL, "err.500");
+		return -1;
+	}
+	if (subs_domains(&e, c->cat, (enum level)l, text ? text : "", text ? strlen(text) : 0, id,
+	    dl, err) == 0) {
+		if (dl->n != 1)
+			subs_err_set(err, 400, "domain", "err.domain_one");
+		else {
+			*d = dl->v[0];
+			rc = 0;
+		}
+	}
+	if (rc != 0 && err->field != NULL && strcmp(err->field, "domains") == 0)
+		err->field = "domain";
+	free(dl);
+	return rc;
+}
+
+int
+h_domain_add(struct ctx *c)
+{
+	struct subs_env		 e = subs_env_of(c);
+	struct subs_error	 err;
+	struct domain_entry	 d;
+	struct model		*m;
+	const char		*text = kv_get(&c->req->form, "domain");
+	const char		*action = kv_get(&c->req->form, "action");
+	long long		 price = 0, did = 0;
+	int			 add = action != NULL && strcmp(action, "add") == 0;
+	int			 ok;
+
+	ok = subs_one_domain(c, c->ids[0], text, &d, &err) == 0 &&
+	    subs_domain_add(&e, c->ids[0], &d, !add, &price, &did, &err) == 0;
+	if (ok && add) {
+		redirect_sub(c, c->ids[0]);
+		return 0;
+	}
+	if (!ok && (err.status == 404 || err.status >= 500)) {
+		subs_fail(c, &err);
+		return 0;
+	}
+	if ((m = page_new(c, "domain_add")) == NULL)
+		return 500;
+	account_summary(c, m->root);
+	m_int(m->root, "subscription_id", c->ids[0]);
+	m_text(m->root, "domain", ok ? d.name : text ? text : "");
+	if (ok)
+		m_int(m->root, "price_cents", price);
+	else
+		m_error(m->root, c, &err);
+	page_send(c, m, ok ? 200 : err.status);
+	return 0;
+}
+
+static int
+removal_page(struct ctx *c, const char *view, const struct subs_removal *r)
+{
+	struct model	*m;
+
+	if ((m = page_new(c, view)) == NULL)
+		return 500;
+	m_int(m->root, "subscription_id", c->ids[0]);
+	m_int(m->root, "domain_id", c->ids[1]);
+	m_text(m->root, "domain", r->name);
+	m_bool(m->root, "within_window", r->within_window);
+	m_int(m->root, "refund_cents", r->refund_cents);
+	m_int(m->root, "revoked_certificates", r->revoked);
+	page_send(c, m, 200);
+	return 0;
+}
+
+int
+h_domain_delete_form(struct ctx *c)
+{
+	struct subs_env		 e = subs_env_of(c);
+	struct subs_removal	 r;
+	struct subs_error	 err;
+
+	if (subs_domain_remove(&e, c->ids[0], c->ids[1], 1, &r, &err) != 0) {
+		subs_fail(c, &err);
+		return 0;
+	}
+	return removal_page(c, "domain_delete", &r);
+}
+
+int
+h_domain_delete(struct ctx *c)
+{
+	struct subs_env		 e = subs_env_of(c);
+	struct subs_removal	 r;
+	struct subs_error	 err;
+
+	if (subs_domain_remove(&e, c->ids[0], c->ids[1], 0, &r, &err) != 0) {
+		subs_fail(c, &err);
+		return 0;
+	}
+	return removal_page(c, "domain_removed", &r);
+}
+
+int
+h_certificates(struct ctx *c)
+{
+	struct model	*m;
+	const char	*q = kv_get(&c->req->qs, "q");
+	int		 rc;
+
+	if (q != NULL && strlen(q) > DOMAIN_NAME_MAX) {
+		page_error(c, 400, "err.400", "q");
+		return 0;
+	}
+	if ((m = page_new(c, "certificates")) == NULL)
+		return 500;
+	if ((rc = model_certs(c, m->root, q, web_page_arg(c, "page"))) != 0) {
+		model_free(m);
+		return rc;
+	}
+	page_send(c, m, 200);
+	return 0;
+}
