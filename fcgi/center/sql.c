@@ -155,7 +155,8 @@ const char *const center_sql[Q__MAX] = {
 	[Q_DOMS_LIVE_ELSEWHERE] =
 	    "SELECT d.name FROM subscription_domains d JOIN subscriptions s "
 	    "ON s.id = d.subscription_id WHERE s.account_id = ? AND s.level = ? "
-	    "AND s.status IN ('pending', 'active') AND d.status IN ('pending', 'active') LIMIT 10000",
+	    "AND s.status IN ('pending', 'active') AND d.status IN ('pending', 'active') "
+	    "AND s.idempotency_key <> ? LIMIT 10000",
 	[Q_DOM_GET] =
 	    "SELECT " DOM_COLS " FROM subscription_domains WHERE id = ? AND subscription_id = ?",
 	[Q_DOM_SET_ORDER] =
@@ -205,6 +206,10 @@ const char *const center_sql[Q__MAX] = {
 	    "WHERE status IN ('active', 'expired') AND acme_account_id IS NOT NULL "
 	    "AND (? = 0 OR id = ?) AND id > ? ORDER BY id LIMIT 100",
 	/* updated_at moves only when the status does (assignments run left to right). */
+	[Q_CERT_GET] =
+	    "SELECT id, status_code FROM certificates WHERE subscription_id = ? AND order_number = ?",
+	[Q_CERT_STATUS] =
+	    "UPDATE certificates SET status = ?, status_code = ?, updated_at = ? WHERE id = ?",
 	[Q_CERT_UPSERT] =
 	    "INSERT INTO certificates (account_id, subscription_id, domain_id, order_number, "
 	    "reference, certificate_id, domain, serial, not_before, not_after, status, "

@@ -332,7 +332,7 @@ names_of(const struct db_res *r)
 
 int
 subs_domains(const struct subs_env *e, const struct catalog *cat, enum level l,
-    const char *text, size_t len, long long sub_id, struct domain_list *out,
+    const char *text, size_t len, long long sub_id, const char *key, struct domain_list *out,
     struct subs_error *err)
 {
 	struct db_res		*r = NULL;
@@ -344,7 +344,7 @@ subs_domains(const struct subs_env *e, const struct catalog *cat, enum level l,
 		drc = db_run(e->db, Q_DOMS_LIVE_NAMES, (struct db_param[]){ DB_I(sub_id) }, 1, &r);
 	else
 		drc = db_run(e->db, Q_DOMS_LIVE_ELSEWHERE, (struct db_param[]){ DB_I(e->account_id),
-		    DB_S(level_names[l]) }, 2, &r);
+		    DB_S(level_names[l]), DB_S(key != NULL ? key : "") }, 3, &r);
 	if (drc != 0)
 		return subs_dberr(err, drc);
 	if ((names = names_of(r)) == NULL) {

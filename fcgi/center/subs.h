@@ -85,12 +85,13 @@ int	subs_quote_new(const struct subs_env *, enum level, const struct domain_list
 
 /*
  * Parse the domains typed for level (text, one per line), refusing a
- * wildcard for QWAC and, with subscription_id > 0, the names already
- * live in that subscription. 0, or -1 with err (400, field "domains",
+ * wildcard for QWAC and the names already live in subscription_id or,
+ * when it is 0, in another subscription of this level (not the one
+ * created with idempotency key `key`, so a replay passes). 0, or -1 with err (400, field "domains",
  * the line and the reason in err->detail, in cat's language).
  */
 int	subs_domains(const struct subs_env *, const struct catalog *, enum level,
-	    const char *text, size_t len, long long subscription_id,
+	    const char *text, size_t len, long long subscription_id, const char *key,
 	    struct domain_list *, struct subs_error *);
 
 struct subs_create_req {

@@ -67,7 +67,7 @@ domains_text(json_t *a, struct buf *out)
 
 /* type and domains of a body into a level and a domain list. */
 static int
-typed_domains(struct ctx *c, json_t *b, enum level *l, struct domain_list *dl,
+typed_domains(struct ctx *c, json_t *b, const char *key, enum level *l, struct domain_list *dl,
     struct subs_error *err)
 {
 	struct subs_env	 e = subs_env_of(c);
@@ -85,7 +85,7 @@ typed_domains(struct ctx *c, json_t *b, enum level *l, struct domain_list *dl,
 		subs_err_set(err, 400, "domains", "err.domain.none");
 		return -1;
 	}
-	rc = subs_domains(&e, c->cat, *l, t.p, t.len, 0, dl, err);
+	rc = subs_domains(&e, c->cat, *l, t.p, t.len, 0, key, dl, err);
 	buf_free(&t);
 	return rc;
 }
@@ -108,7 +108,7 @@ h_api_quote(struct ctx *c)
 	if ((dl = malloc(sizeof(*dl))) == NULL || (q = malloc(sizeof(*q))) == NULL)
 		goto out;
 	rc = 0;
-	if (typed_domains(c, b, &l, dl, &err) != 0 || subs_quote_new(&e, l, dl, q, &err) != 0) {
+	if (typed_domains(c, b, NULL, &l, dl, &err) != 0 || subs_quote_new(&e, l, dl, q, &err) != 0) {
 		subs_fail(c, &err);
 		goto out;
 	}
@@ -166,7 +166,7 @@ create_parse(struct ctx *c, json_t *b, struct subs_create_req *rq, struct subs_e
 		return -1;
 	}
 	snprintf(rq->idempotency_key, sizeof(rq->idempotency_key), "%s", key);
-	return typed_domains(c, b, &rq->level, &rq->domains, err);
+	return typed_domains(c, b, rq->idempotency_key, &rq->level, &rq->domains, err);
 }
 
 /* POST /api/v1/subscriptions → 201 with "acme":{"kid","hmac_key","server"} once. */

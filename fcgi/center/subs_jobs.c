@@ -421,6 +421,7 @@ domain_of(const struct subs_env *e, long long sub_id, const char *name)
 	return id;
 }
 
+/* Record one order: a new row, a status change, or nothing (no write). */
 static int
 sync_order(const struct subs_env *e, long long acct_id, long long sub_id, json_t *o, long page,
     struct subs_job_stats *st)
@@ -435,22 +436,28 @@ sync_order(const struct subs_env *e, long long acct_id, long long sub_id, json_t
 	if (num <= 0 || dom == NULL || strlen(dom) > DOMAIN_NAME_MAX || serial == NULL ||
 	    strlen(serial) > 64)
 		return 0;	/* not a certificate order we can show */
+	subs_now(now);
+	if ((rc = db_run(e->db, Q_CERT_GET, (struct db_param[]){ DB_I(sub_id), DB_I(num) }, 2, &r)) != 0)
+		return rc;
+	if (r->nrows == 1) {
+		if (db_cell_int(r, 0, 1) != code && (rc = db_run(e->db, Q_CERT_STATUS, (struct db_param[]){
+		    DB_S(status_of(code)), DB_I(code), DB_S(now), DB_I(db_cell_int(r, 0, 0)) }, 4,
+		    NULL)) == 0 && st != NULL)
+			st->certs_updated++;
+		db_res_free(r);
+		return rc;
+	}
+	db_res_free(r);
 	snprintf(ref, sizeof(ref), "SGACME-%lld", num);
 	did = domain_of(e, sub_id, dom);
-	subs_now(now);
 	rc = db_run(e->db, Q_CERT_UPSERT, (struct db_param[]){ DB_I(acct_id), DB_I(sub_id),
 	    did > 0 ? DB_I(did) : DB_NUL, DB_I(num), DB_S(ref), cert > 0 ? DB_I(cert) : DB_NUL,
 	    DB_S(dom), DB_S(serial),
 	    DB_SN(sql_time(json_string_value(json_object_get(o, "validNotBefore")), nb)),
 	    DB_SN(sql_time(json_string_value(json_object_get(o, "validNotAfter")), na)),
-	    DB_S(status_of(code)), DB_I(code), DB_I(page), DB_S(now), DB_S(now) }, 15, &r);
-	if (rc == 0 && st != NULL) {
-		if (r->affected == 1)
-			st->certs_new++;
-		else if (r->affected == 2)
-			st->certs_updated++;
-	}
-	db_res_free(r);
+	    DB_S(status_of(code)), DB_I(code), DB_I(page), DB_S(now), DB_S(now) }, 15, NULL);
+	if (rc == 0 && st != NULL)
+		st->certs_new++;
 	return rc;
 }
 

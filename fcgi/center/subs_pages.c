@@ -382,7 +382,7 @@ form_parse(struct ctx *c, const struct subs_env *e, const struct create_form *f,
 	}
 	snprintf(rq->idempotency_key, sizeof(rq->idempotency_key), "%s", f->token);
 	return subs_domains(e, c->cat, rq->level, f->domains ? f->domains : "",
-	    f->domains ? strlen(f->domains) : 0, 0, &rq->domains, err);
+	    f->domains ? strlen(f->domains) : 0, 0, rq->idempotency_key, &rq->domains, err);
 }
 
 static void
@@ -544,7 +544,7 @@ subs_one_domain(struct ctx *c, long long id, const char *text, struct domain_ent
 		return -1;
 	}
 	if (subs_domains(&e, c->cat, (enum level)l, text ? text : "", text ? strlen(text) : 0, id,
-	    dl, err) == 0) {
+	    NULL, dl, err) == 0) {
 		if (dl->n != 1)
 			subs_err_set(err, 400, "domain", "err.domain_one");
 		else {
