@@ -5,11 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clock.h"
 
 static time_t	 pinned;
 static int	 env_checked;
+static const char *offset_file;	/* $CAAS_CLOCK_OFFSET_FILE: test stacks only */
+static time_t	 offset;
+static struct timespec offset_mtime;
 
 int
 clock_parse(const char *s, time_t *out)
@@ -55,6 +59,38 @@ clock_set(time_t t)
 	env_checked = 1;
 }
 
+/*
+ * The offset in seconds written in the offset file, re-read whenever the
+ * file changes, so a test moves every process of a stack at once without
+ * restarting them. A missing or malformed file means no offset.
+ */
+static time_t
+file_offset(void)
+{
+	struct stat	 st;
+	char		 buf[32];
+	FILE		*f;
+	size_t		 n;
+	long long	 v;
+
+	if (stat(offset_file, &st) != 0) {
+		offset = 0;
+		return 0;
+	}
+	if (st.st_mtim.tv_sec == offset_mtime.tv_sec && st.st_mtim.tv_nsec == offset_mtime.tv_nsec)
+		return offset;
+	offset_mtime = st.st_mtim;
+	offset = 0;
+	if ((f = fopen(offset_file, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (sscanf(buf, "%lld", &v) == 1 && v > -(100LL * 365 * 86400) && v < 100LL * 365 * 86400)
+		offset = (time_t)v;
+	return offset;
+}
+
 time_t
 clock_now(void)
 {
@@ -64,8 +100,12 @@ clock_now(void)
 		env_checked = 1;
 		if (e != NULL && *e != '\0' && clock_parse(e, &t) == 0)
 			pinned = t;
+		if ((e = getenv("CAAS_CLOCK_OFFSET_FILE")) != NULL && *e != '\0')
+			offset_file = e;
 	}
-	return pinned ? pinned : time(NULL);
+	if (pinned)
+		return pinned;
+	return offset_file != NULL ? time(NULL) + file_offset() : time(NULL);
 }
 
 void

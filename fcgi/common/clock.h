@@ -1,7 +1,9 @@
 /*
  * The one clock of business logic. SQL NOW() is never used for
  * decisions: jobs take --now, and tests travel in time by setting
- * CAAS_NOW (ISO 8601 UTC) in the environment of every program.
+ * CAAS_NOW (ISO 8601 UTC) in the environment of every program, or, for
+ * a whole running stack, CAAS_CLOCK_OFFSET_FILE: a file holding an
+ * offset in seconds that every process re-reads when it changes.
  */
 #ifndef CAAS_CLOCK_H
 #define CAAS_CLOCK_H
