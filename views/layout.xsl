@@ -63,6 +63,11 @@
               <xsl:with-param name="current" select="$path = '/acme/new'"/>
             </xsl:call-template>
             <xsl:call-template name="nav-item">
+              <xsl:with-param name="href" select="'/certificates'"/>
+              <xsl:with-param name="key" select="'nav.certificates'"/>
+              <xsl:with-param name="current" select="$path = '/certificates'"/>
+            </xsl:call-template>
+            <xsl:call-template name="nav-item">
               <xsl:with-param name="href" select="'/prevalidations'"/>
               <xsl:with-param name="key" select="'nav.prevalidations'"/>
               <xsl:with-param name="current"
