@@ -2,8 +2,9 @@
 <!--
   ACME Sectigo CaaS: the account's subscriptions.
   Model: <account/>, <subscriptions><subscription><id/><name/><type/><status/>
-  <organization/><start/><end/><active_domains/><certificates/></subscription>…
-  </subscriptions>, <total/>.
+  <organization/><start/><end/><auto_renew/><created_at/><active_domains/>
+  <certificates/></subscription>…</subscriptions>,
+  <pagination><total/><page/><pages/><per_page/></pagination> (?page=N).
 -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -19,16 +20,24 @@
   <xsl:template match="page" mode="content">
     <div class="page-head">
       <h1><xsl:value-of select="i18n:t('acme.list.title')"/></h1>
-      <xsl:if test="subscriptions/subscription">
-        <a class="button primary" href="/acme/new" id="create-link">
-          <xsl:value-of select="i18n:t('acme.create')"/>
-        </a>
+      <xsl:if test="number(pagination/total) &gt; 0">
+        <span class="head-links">
+          <a href="/certificates" id="certificates-link">
+            <xsl:value-of select="i18n:t('acme.list.certificates')"/>
+          </a>
+          <a class="button primary" href="/acme/new" id="create-link">
+            <xsl:value-of select="i18n:t('acme.create')"/>
+          </a>
+        </span>
       </xsl:if>
     </div>
     <xsl:apply-templates select="account" mode="summary"/>
     <xsl:choose>
-      <xsl:when test="subscriptions/subscription">
+      <xsl:when test="number(pagination/total) &gt; 0">
         <xsl:apply-templates select="subscriptions"/>
+        <xsl:call-template name="pager">
+          <xsl:with-param name="p" select="pagination"/>
+        </xsl:call-template>
       </xsl:when>
       <xsl:otherwise>
         <xsl:call-template name="empty-state"/>
@@ -54,10 +63,7 @@
       <caption>
         <xsl:value-of select="i18n:t('acme.list.count')"/>
         <xsl:text> </xsl:text>
-        <xsl:choose>
-          <xsl:when test="string(/page/total) != ''"><xsl:value-of select="/page/total"/></xsl:when>
-          <xsl:otherwise><xsl:value-of select="count(subscription)"/></xsl:otherwise>
-        </xsl:choose>
+        <xsl:value-of select="/page/pagination/total"/>
       </caption>
       <thead>
         <tr>
@@ -69,6 +75,7 @@
           <th scope="col"><xsl:value-of select="i18n:t('col.end')"/></th>
           <th scope="col" class="num"><xsl:value-of select="i18n:t('col.active_domains')"/></th>
           <th scope="col" class="num"><xsl:value-of select="i18n:t('col.certificates')"/></th>
+          <th scope="col"><xsl:value-of select="i18n:t('col.auto_renew')"/></th>
         </tr>
       </thead>
       <tbody>
@@ -100,7 +107,32 @@
       </td>
       <td class="num"><xsl:value-of select="active_domains"/></td>
       <td class="num"><xsl:value-of select="certificates"/></td>
+      <td>
+        <xsl:choose>
+          <xsl:when test="auto_renew = 'true'"><xsl:value-of select="i18n:t('common.yes')"/></xsl:when>
+          <xsl:otherwise><xsl:value-of select="i18n:t('common.no')"/></xsl:otherwise>
+        </xsl:choose>
+      </td>
     </tr>
+  </xsl:template>
+
+  <!-- Previous / next links of a paginated table (?page=N). The same pager
+       is in acme_show.xsl and certificates.xsl, with their own parameters. -->
+  <xsl:template name="pager">
+    <xsl:param name="p"/>
+    <xsl:if test="number($p/pages) &gt; 1">
+      <nav class="pager" aria-label="{i18n:t('pager.label')}">
+        <xsl:if test="number($p/page) &gt; 1">
+          <a rel="prev" href="?page={number($p/page) - 1}"><xsl:value-of select="i18n:t('pager.prev')"/></a>
+        </xsl:if>
+        <span class="position">
+          <xsl:value-of select="concat(i18n:t('pager.page'), ' ', $p/page, ' ', i18n:t('pager.of'), ' ', $p/pages)"/>
+        </span>
+        <xsl:if test="number($p/page) &lt; number($p/pages)">
+          <a rel="next" href="?page={number($p/page) + 1}"><xsl:value-of select="i18n:t('pager.next')"/></a>
+        </xsl:if>
+      </nav>
+    </xsl:if>
   </xsl:template>
 
 </xsl:stylesheet>

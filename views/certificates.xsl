@@ -1,0 +1,101 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  Every certificate of the account, searched by domain or reference.
+  Model: <q/>, <certificates><certificate><reference/><domain/><serial/>
+  <not_before/><not_after/><status/><subscription_id/><subscription/>
+  </certificate>…</certificates>, <pagination><total/><page/><pages/>
+  <per_page/></pagination> (?q=…&page=N).
+-->
+<xsl:stylesheet version="1.0"
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:i18n="urn:caas:i18n"
+    xmlns:str="http://exslt.org/strings"
+    exclude-result-prefixes="i18n str">
+
+  <xsl:import href="layout.xsl"/>
+
+  <xsl:variable name="q" select="string(/page/q)"/>
+
+  <xsl:template match="page" mode="title">
+    <xsl:value-of select="i18n:t('certs.title')"/>
+  </xsl:template>
+
+  <xsl:template match="page" mode="content">
+    <h1><xsl:value-of select="i18n:t('certs.title')"/></h1>
+    <form method="get" action="/certificates" role="search" class="inline-form search" id="cert-search-form">
+      <label for="cert-search"><xsl:value-of select="i18n:t('certs.search')"/></label>
+      <input type="search" name="q" id="cert-search" maxlength="253" value="{$q}"
+          spellcheck="false" autocapitalize="none"/>
+      <button type="submit"><xsl:value-of select="i18n:t('certs.search.submit')"/></button>
+    </form>
+    <xsl:choose>
+      <xsl:when test="number(pagination/total) = 0 and $q = ''">
+        <p class="empty" id="certificates-empty"><xsl:value-of select="i18n:t('certs.none')"/></p>
+      </xsl:when>
+      <xsl:when test="number(pagination/total) = 0">
+        <p class="empty" id="certificates-empty"><xsl:value-of select="i18n:t('certs.empty')"/></p>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:apply-templates select="certificates"/>
+        <xsl:call-template name="pager">
+          <xsl:with-param name="p" select="pagination"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template match="certificates">
+    <table class="data" id="cert-table">
+      <caption>
+        <xsl:value-of select="concat(i18n:t('certs.count'), ' ', /page/pagination/total)"/>
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col"><xsl:value-of select="i18n:t('col.reference')"/></th>
+          <th scope="col"><xsl:value-of select="i18n:t('col.domain')"/></th>
+          <th scope="col"><xsl:value-of select="i18n:t('col.subscription')"/></th>
+          <th scope="col"><xsl:value-of select="i18n:t('col.serial')"/></th>
+          <th scope="col"><xsl:value-of select="i18n:t('col.not_before')"/></th>
+          <th scope="col"><xsl:value-of select="i18n:t('col.not_after')"/></th>
+          <th scope="col"><xsl:value-of select="i18n:t('col.status')"/></th>
+        </tr>
+      </thead>
+      <tbody>
+        <xsl:for-each select="certificate">
+          <tr>
+            <td><xsl:value-of select="reference"/></td>
+            <td><xsl:value-of select="domain"/></td>
+            <td><a href="/acme/{subscription_id}"><xsl:value-of select="subscription"/></a></td>
+            <td class="serial"><xsl:value-of select="serial"/></td>
+            <td><xsl:value-of select="i18n:date(string(not_before))"/></td>
+            <td><xsl:value-of select="i18n:date(string(not_after))"/></td>
+            <td><span class="badge badge-{status}"><xsl:value-of select="i18n:t(concat('cert.status.', status))"/></span></td>
+          </tr>
+        </xsl:for-each>
+      </tbody>
+    </table>
+  </xsl:template>
+
+  <!-- Previous / next links (?q=…&page=N; q percent-encoded). As in
+       acme_list.xsl. -->
+  <xsl:template name="pager">
+    <xsl:param name="p"/>
+    <xsl:variable name="keep">
+      <xsl:if test="$q != ''"><xsl:value-of select="concat('q=', str:encode-uri($q, true()), '&amp;')"/></xsl:if>
+    </xsl:variable>
+    <xsl:if test="number($p/pages) &gt; 1">
+      <nav class="pager" aria-label="{i18n:t('pager.label')}">
+        <xsl:if test="number($p/page) &gt; 1">
+          <a rel="prev" href="?{$keep}page={number($p/page) - 1}"><xsl:value-of select="i18n:t('pager.prev')"/></a>
+        </xsl:if>
+        <span class="position">
+          <xsl:value-of select="concat(i18n:t('pager.page'), ' ', $p/page, ' ', i18n:t('pager.of'), ' ', $p/pages)"/>
+        </span>
+        <xsl:if test="number($p/page) &lt; number($p/pages)">
+          <a rel="next" href="?{$keep}page={number($p/page) + 1}"><xsl:value-of select="i18n:t('pager.next')"/></a>
+        </xsl:if>
+      </nav>
+    </xsl:if>
+  </xsl:template>
+
+</xsl:stylesheet>
