@@ -166,7 +166,7 @@ enum billing_rc	billing_credit(struct db *, const struct billing_req *, struct b
  * A deposit must hold the gross sum. res[i] answers q[i]; a replay of a
  * whole batch answers the first outcome. Outcomes as billing_charge.
  */
-#define BILLING_BATCH_MAX	100
+#define BILLING_BATCH_MAX	1000
 enum billing_rc	billing_charge_batch(struct db *, const struct billing_req *q, size_t n,
 		    struct billing_result *res);
 

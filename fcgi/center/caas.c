@@ -32,7 +32,7 @@ form_body(CURL *c, const struct center_conf *conf, const char *action,
     const char *const *fields, struct buf *out)
 {
 	const char	*base[] = { "loginName", conf->caas_login, "loginPassword",
-	    conf->caas_password, "action", action, NULL };
+	    conf->caas_password, action != NULL ? "action" : NULL, action, NULL };
 	const char *const *lists[2] = { base, fields };
 	size_t		 npairs = 0;
 
@@ -68,26 +68,30 @@ parse_error(struct caas_result *res)
 	    "the upstream refused the request without a reason");
 }
 
-int
-caas_call(const struct center_conf *conf, const char *action, const char *const *fields,
-    struct caas_result *res)
+/*
+ * POST the form (login, optional action, fields) to <base>/products/<product>:
+ * 0 with res->http_status and the answer in *answer, or CAAS_TRANSPORT
+ * with res->detail set. The request body, which holds the password, is
+ * wiped.
+ */
+static int
+post(const struct center_conf *conf, const char *product, const char *action,
+    const char *const *fields, struct buf *answer, struct caas_result *res)
 {
 	CURL		*c = NULL;
-	struct buf	 body, answer;
+	struct buf	 body;
 	char		 url[1024], errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode	 cc;
 	int		 rc = CAAS_TRANSPORT;
 
-	memset(res, 0, sizeof(*res));
 	buf_init(&body, 64 * 1024);
-	buf_init(&answer, CAAS_ANSWER_MAX);
 	snprintf(res->type, sizeof(res->type), "transport");
 	if (conf->caas_api_base == NULL || conf->caas_password == NULL) {
 		snprintf(res->detail, sizeof(res->detail), "caas_api_base and caas_password_file are "
 		    "not configured");
 		goto out;
 	}
-	snprintf(url, sizeof(url), "%s/products/!ACMEAdmin", conf->caas_api_base);
+	snprintf(url, sizeof(url), "%s/products/%s", conf->caas_api_base, product);
 	if ((c = curl_easy_init()) == NULL || form_body(c, conf, action, fields, &body) == -1) {
 		snprintf(res->detail, sizeof(res->detail), "cannot build the request");
 		goto out;
@@ -100,19 +104,40 @@ caas_call(const struct center_conf *conf, const char *action, const char *const 
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, conf->caas_timeout < 10 ? conf->caas_timeout : 10L);
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE, (long)CAAS_ANSWER_MAX);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, answer);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "acme-caas-center/" PACKAGE_VERSION);
 	if (conf->caas_ca_bundle != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, conf->caas_ca_bundle);
 	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
-		snprintf(res->detail, sizeof(res->detail), "%s: %s", action,
+		snprintf(res->detail, sizeof(res->detail), "%s: %s", action ? action : product,
 		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
-		log_warnx("caas %s: %s", action, res->detail);
+		log_warnx("caas %s: %s", action ? action : product, res->detail);
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->http_status);
+	rc = 0;
+out:
+	if (c != NULL)
+		curl_easy_cleanup(c);
+	if (body.p != NULL)
+		memset(body.p, 0, body.len);
+	buf_free(&body);
+	return rc;
+}
+
+int
+caas_call(const struct center_conf *conf, const char *action, const char *const *fields,
+    struct caas_result *res)
+{
+	struct buf	 answer;
+	int		 rc = CAAS_TRANSPORT;
+
+	memset(res, 0, sizeof(*res));
+	buf_init(&answer, CAAS_ANSWER_MAX);
+	if (post(conf, "!ACMEAdmin", action, fields, &answer, res) != 0)
+		goto out;
 	res->json = json_loadb(answer.p ? answer.p : "", answer.len, 0, NULL);
 	if (res->json == NULL) {
 		snprintf(res->detail, sizeof(res->detail), "%s: HTTP %ld with an answer that is not JSON",
@@ -130,12 +155,44 @@ caas_call(const struct center_conf *conf, const char *action, const char *const 
 		rc = CAAS_REFUSED;
 	}
 out:
-	if (c != NULL)
-		curl_easy_cleanup(c);
-	/* The body held the password: wipe it before freeing. */
-	if (body.p != NULL)
-		memset(body.p, 0, body.len);
-	buf_free(&body);
+	/* An answer may hold an EAB HMAC key (PREREGISTER): wipe it. */
+	if (answer.p != NULL)
+		memset(answer.p, 0, answer.len);
+	buf_free(&answer);
+	return rc;
+}
+
+int
+caas_revoke(const struct center_conf *conf, const char *order_number, int code_reason,
+    const char *reason, struct caas_result *res)
+{
+	struct buf	 answer;
+	struct kvlist	 kv = { 0 };
+	char		 code[4];
+	const char	*f[] = { "orderNumber", order_number, "codeReason", code,
+	    "revocationReason", reason, NULL }, *ec, *msg;
+	int		 rc = CAAS_TRANSPORT;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(code, sizeof(code), "%d", code_reason);
+	buf_init(&answer, 64 * 1024);
+	if (post(conf, "!AutoRevokeSSL", NULL, f, &answer, res) != 0)
+		goto out;
+	if (res->http_status != 200 || kv_parse_urlencoded(&kv, answer.p ? answer.p : "",
+	    answer.len, 8) != 0 || (ec = kv_get(&kv, "errorCode")) == NULL) {
+		snprintf(res->detail, sizeof(res->detail), "!AutoRevokeSSL: HTTP %ld without an "
+		    "errorCode", res->http_status);
+		goto out;
+	}
+	res->error_code = atoi(ec);
+	msg = kv_get(&kv, "errorMessage");
+	snprintf(res->detail, sizeof(res->detail), "%s", msg ? msg : "");
+	snprintf(res->type, sizeof(res->type), "errorCode %d", res->error_code);
+	rc = res->error_code == 0 ? CAAS_OK : CAAS_REFUSED;
+	if (rc == CAAS_OK)
+		res->type[0] = '\0';
+out:
+	kv_free(&kv);
 	buf_free(&answer);
 	return rc;
 }

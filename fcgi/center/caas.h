@@ -20,6 +20,7 @@ struct caas_result {
 	json_t	*json;		/* the answer, when it is JSON */
 	char	 type[64];	/* error kind, the last part of the problem type */
 	char	 detail[512];	/* upstream's detail, or our transport error */
+	int	 error_code;	/* !AutoRevokeSSL: errorCode (0 revoked, -4 already revoked…) */
 };
 
 #define CAAS_OK		0	/* 2xx with a JSON answer */
@@ -34,5 +35,14 @@ struct caas_result {
 int	caas_call(const struct center_conf *, const char *action, const char *const *fields,
 	    struct caas_result *);
 void	caas_result_free(struct caas_result *);
+
+/*
+ * POST <base>/products/!AutoRevokeSSL for the certificate of upstream
+ * order_number, with codeReason (RFC 5280 reason: 0, 1, 3, 4, 5) and a
+ * free text reason. CAAS_OK when revoked, CAAS_REFUSED with
+ * res->error_code (-4: already revoked), or CAAS_TRANSPORT.
+ */
+int	caas_revoke(const struct center_conf *, const char *order_number, int code_reason,
+	    const char *reason, struct caas_result *);
 
 #endif

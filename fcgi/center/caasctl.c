@@ -34,7 +34,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "caas.h"
-#include "subs.h"
+#include "caasctl_jobs.h"
 #include "billing.h"
 
 #include <curl/curl.h>
@@ -534,59 +534,6 @@ cmd_ledger(struct db *cdb, const struct center_conf *conf, int argc, char **argv
 	return 0;
 }
 
-/* ---- subscription jobs (subs.h) ---- */
-
-static void
-job_env(struct subs_env *e, struct db *db, struct db **bdb, const struct center_conf *conf)
-{
-	*bdb = billing_open(conf);
-	*e = (struct subs_env){ .conf = conf, .db = db, .bdb = *bdb, .actor = "caasctl" };
-}
-
-/* caasctl reconcile [--min-age SECONDS]: finish or undo what dead requests left. */
-static int
-cmd_reconcile(struct db *db, const struct center_conf *conf, int argc, char **argv)
-{
-	struct subs_env		 e;
-	struct subs_job_stats	 st = { 0 };
-	struct db		*bdb;
-	long long		 age = 60;
-	int			 rc;
-
-	if (argc == 3 && strcmp(argv[1], "--min-age") == 0)
-		age = parse_nonneg("--min-age", argv[2], 86400LL * 365);
-	else if (argc != 1)
-		fatalx("usage: caasctl reconcile [--min-age SECONDS]");
-	job_env(&e, db, &bdb, conf);
-	rc = subs_reconcile(&e, (long)age, &st);
-	printf("reconcile: %lld open, %lld finished, %lld undone, %lld failed\n", st.seen, st.done,
-	    st.undone, st.failed);
-	db_close(bdb);
-	return rc == 0 && st.failed == 0 ? 0 : 1;
-}
-
-/* caasctl sync [--subscription ID]: certificates from GETLASTORDER. */
-static int
-cmd_sync(struct db *db, const struct center_conf *conf, int argc, char **argv)
-{
-	struct subs_env		 e;
-	struct subs_job_stats	 st = { 0 };
-	struct db		*bdb;
-	long long		 id = 0;
-	int			 rc;
-
-	if (argc == 3 && strcmp(argv[1], "--subscription") == 0)
-		id = parse_id("--subscription", argv[2]);
-	else if (argc != 1)
-		fatalx("usage: caasctl sync [--subscription ID]");
-	job_env(&e, db, &bdb, conf);
-	rc = subs_sync(&e, id, &st);
-	printf("sync: %lld subscriptions, %lld new certificates, %lld updated, %lld failed\n",
-	    st.seen, st.certs_new, st.certs_updated, st.failed);
-	db_close(bdb);
-	return rc == 0 ? 0 : 1;
-}
-
 static const struct cmd cmds[] = {
 	{ "migrate", cmd_migrate, "migrate [--mark-applied N]" },
 	{ "account-add", cmd_account_add, "account-add --name N --type deposit|monthly "
@@ -602,8 +549,11 @@ static const struct cmd cmds[] = {
 	{ "deposit-credit", cmd_deposit_credit, "deposit-credit --account ID --cents N "
 	    "--reference TEXT --key IDEMPOTENCY-KEY" },
 	{ "ledger", cmd_ledger, "ledger --account ID" },
-	{ "reconcile", cmd_reconcile, "reconcile [--min-age SECONDS]" },
-	{ "sync", cmd_sync, "sync [--subscription ID]" },
+	{ "reconcile", cmd_reconcile, "reconcile [--min-age SECONDS] [--now T]" },
+	{ "sync", cmd_sync, "sync [--subscription ID] [--now T]" },
+	{ "renew", cmd_renew, "renew [--now T]" },
+	{ "expire", cmd_expire, "expire [--now T]" },
+	{ "run-jobs", cmd_run_jobs, "run-jobs [--now T]" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

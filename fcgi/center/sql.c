@@ -111,7 +111,7 @@ const char *const center_sql[Q__MAX] = {
 #define SUB_COLS \
 	"s.id, s.account_id, COALESCE(s.organization_id, 0), s.level, s.name, s.status, " \
 	"s.acme_account_id, s.eab_kid, s.acme_server, s.start_date, s.end_date, s.auto_renew, " \
-	"s.credentials_shown, s.renewal_error, s.created_at, s.updated_at, o.name"
+	"s.credentials_shown, s.renewal_error, s.created_at, s.updated_at, o.name, s.prev_end_date"
 	[Q_SUB_GET] =
 	    "SELECT " SUB_COLS " FROM subscriptions s LEFT JOIN organizations o "
 	    "ON o.id = s.organization_id WHERE s.id = ? AND s.account_id = ?",
@@ -261,4 +261,44 @@ const char *const center_sql[Q__MAX] = {
 	[Q_CERTS_SEARCH_COUNT] =
 	    "SELECT COUNT(*) FROM certificates c WHERE c.account_id = ? "
 	    "AND (? = '' OR c.domain LIKE ? OR c.reference = ?)",
+	/* ---- lifecycle jobs (subs_lifecycle.c): claims skip what another run holds ---- */
+	[Q_CLAIM_SET] = "UPDATE subscriptions SET claimed_until = ? WHERE id = ?",
+	[Q_CLAIM_CLEAR] = "UPDATE subscriptions SET claimed_until = NULL WHERE id = ?",
+	[Q_RENEW_CLAIM] =
+	    "SELECT id, account_id FROM subscriptions WHERE status = 'active' AND auto_renew = 1 "
+	    "AND end_date <= ? AND end_date > ? "
+	    "AND (renewal_tried_on IS NULL OR renewal_tried_on < ?) "
+	    "AND (claimed_until IS NULL OR claimed_until < ?) "
+	    "ORDER BY end_date, id LIMIT 100 FOR UPDATE SKIP LOCKED",
+	[Q_EXPIRE_CLAIM] =
+	    "SELECT id, account_id FROM subscriptions WHERE status = 'active' AND end_date <= ? "
+	    "AND (claimed_until IS NULL OR claimed_until < ?) "
+	    "ORDER BY end_date, id LIMIT 100 FOR UPDATE SKIP LOCKED",
+	[Q_PREVTERM_CLAIM] =
+	    "SELECT id, account_id FROM subscriptions WHERE prev_term_closed = 0 AND prev_end_date <= ? "
+	    "AND (claimed_until IS NULL OR claimed_until < ?) "
+	    "ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED",
+	[Q_DOMS_ACTIVE] =
+	    "SELECT " DOM_COLS " FROM subscription_domains WHERE subscription_id = ? "
+	    "AND status = 'active' ORDER BY id LIMIT 1000",
+	[Q_SUB_RENEW_FAILED] =
+	    "UPDATE subscriptions SET renewal_error = ?, renewal_tried_on = ?, updated_at = ? WHERE id = ?",
+	[Q_SUB_RENEWED] =
+	    "UPDATE subscriptions SET prev_end_date = end_date, prev_term_closed = 0, "
+	    "start_date = end_date, end_date = ?, renewal_error = NULL, renewal_tried_on = ?, "
+	    "updated_at = ? WHERE id = ? AND end_date = ?",
+	[Q_CERTS_OUTLIVING] =
+	    "SELECT id, order_number FROM certificates WHERE subscription_id = ? "
+	    "AND status IN ('valid', 'pending') AND not_after > ? LIMIT 5000",
+	[Q_CERTS_OUTLIVING_REMOVED] =
+	    "SELECT c.id, c.order_number FROM certificates c JOIN subscription_domains d "
+	    "ON d.id = c.domain_id WHERE c.subscription_id = ? AND d.status = 'removed' "
+	    "AND d.removed_at < ? AND c.status IN ('valid', 'pending') AND c.not_after > ? LIMIT 5000",
+	[Q_CERT_REVOKED] =
+	    "UPDATE certificates SET status = 'revoked', status_code = 8, updated_at = ? WHERE id = ?",
+	[Q_SUB_EXPIRE] =
+	    "UPDATE subscriptions SET status = 'expired', expired_at = ?, updated_at = ? "
+	    "WHERE id = ? AND status = 'active'",
+	[Q_SUB_PREVTERM_CLOSED] =
+	    "UPDATE subscriptions SET prev_term_closed = 1 WHERE id = ?",
 };

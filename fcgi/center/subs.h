@@ -175,6 +175,17 @@ int	subs_reconcile(const struct subs_env *, long min_age, struct subs_job_stats 
  */
 int	subs_sync(const struct subs_env *, long long subscription_id, struct subs_job_stats *);
 
+/*
+ * Lifecycle jobs at clock_now() (issue #6): renewal from 30 days before
+ * the end (charge every active domain a year, EXTENDDOMAINS, the new end
+ * from LISTDOMAINS; a deposit that cannot pay gets "renewal failed: …"
+ * and a retry every day until the end), and expiry (SUSPENDACCOUNT, the
+ * certificates that outlive the term revoked with !AutoRevokeSSL, then
+ * expired). progress: show a counter on stderr. 0 or -1.
+ */
+int	subs_renew(const struct subs_env *, struct subs_job_stats *, int progress);
+int	subs_expire(const struct subs_env *, struct subs_job_stats *, int progress);
+
 /* Fault injection for the journal tests (conf fault_file); dies at point. */
 void	subs_fault(const struct subs_env *, const char *point);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "notify.h"
 #include "subs_int.h"
 
 /* The subscription of the caller's account: 0 with *r, or -1 (404, …). */
@@ -269,7 +270,7 @@ subs_remove_finish(const struct subs_env *e, const struct db_res *s, const struc
 	struct billing_result	 res;
 	struct db_res		*r = NULL;
 	char			 key[64], desc[BILLING_TEXT_MAX + 1], now[CLOCK_SQL_LEN];
-	long long		 refund = within ? db_cell_int(d, 0, 6) : 0;
+	long long		 refund = within ? db_cell_int(d, 0, 6) : 0, refund_gross = 0;
 	enum billing_rc		 brc;
 	int			 rc;
 
@@ -286,6 +287,7 @@ subs_remove_finish(const struct subs_env *e, const struct db_res *s, const struc
 			    billing_strerror(brc));
 			return -1;
 		}
+		refund_gross = res.gross_cents;
 		(void)subs_journal_step(e, jid, "refunded");
 		subs_fault(e, "remove:after-refund");
 	}
@@ -305,6 +307,12 @@ subs_remove_finish(const struct subs_env *e, const struct db_res *s, const struc
 	if (rc != 0) {
 		(void)db_rollback(e->db);
 		return subs_dberr(err, rc);
+	}
+	if (refund > 0) {
+		char dedup[64];
+		snprintf(dedup, sizeof(dedup), "refunded:%lld", db_cell_int(d, 0, 0));
+		(void)subs_notify(e, NOTIFY_DOMAIN_REFUNDED, s, dedup, NULL, db_cell(d, 0, 2),
+		    refund_gross, *revoked);
 	}
 	return 0;
 }

@@ -51,6 +51,12 @@ int	subs_within_window(const char *added_at, time_t at);
 int	subs_remove_finish(const struct subs_env *, const struct db_res *sub,
 	    const struct db_res *dom, long long jid, int within, long long *revoked,
 	    struct subs_error *);
+/* A renewal's journal row (subs_lifecycle.c): finish or undo it. */
+int	subs_reconcile_renew(const struct subs_env *, long long jid, long long sub_id,
+	    struct subs_error *);
+/* Queue a notification about subscription row s (notify.h); 1 queued, 0 not, -1 error. */
+int	subs_notify(const struct subs_env *, int kind, const struct db_res *s, const char *dedup,
+	    const char *end, const char *domain, long long cents, long long count);
 /* Finish or undo the open journal rows of one subscription, its lock held or taken. */
 int	subs_reconcile_one(const struct subs_env *, long long sub_id, struct subs_job_stats *);
 

@@ -296,6 +296,10 @@ reconcile_row(const struct subs_env *e, long long jid, struct subs_job_stats *st
 			st->undone++;
 	} else if (strcmp(db_cell(j, 0, 1), "add_domain") == 0)
 		rc = reconcile_add(e, jid, st, &err);
+	else if (strcmp(db_cell(j, 0, 1), "renew") == 0) {
+		if ((rc = subs_reconcile_renew(e, jid, db_cell_int(j, 0, 3), &err)) == 0 && st != NULL)
+			st->done++;
+	}
 	else
 		rc = reconcile_remove(e, jid, st, &err);
 	if (rc != 0) {
