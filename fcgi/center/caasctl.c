@@ -13,6 +13,8 @@
  *   caasctl [-f config] price-set --account ID --product CODE --cents C
  *   caasctl [-f config] deposit-credit --account ID --cents N --reference TEXT --key KEY
  *   caasctl [-f config] ledger --account ID
+ *   caasctl [-f config] notify [--now T] [--batch N]       (caasctl_notify.c)
+ *   caasctl [-f config] user-email --login L (--email ADDRESS | --clear)
  *
  * Creating commands print only the new id (or the new API key, shown
  * this once) on stdout, so scripts can capture it.
@@ -35,6 +37,7 @@
 #include "migrate.h"
 #include "caas.h"
 #include "billing.h"
+#include "notify.h"
 
 #include <curl/curl.h>
 
@@ -551,6 +554,8 @@ static const struct cmd cmds[] = {
 	{ "deposit-credit", cmd_deposit_credit, "deposit-credit --account ID --cents N "
 	    "--reference TEXT --key IDEMPOTENCY-KEY" },
 	{ "ledger", cmd_ledger, "ledger --account ID" },
+	{ "notify", notify_cmd, "notify [--now T] [--batch N]" },
+	{ "user-email", notify_cmd_user_email, "user-email --login L (--email ADDRESS | --clear)" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
