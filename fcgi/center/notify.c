@@ -516,9 +516,10 @@ record(struct db *n, const struct outmsg *m, enum mail_rc mrc, const char *why, 
 	    3, NULL);
 }
 
+/* Compose, send and record one message; *down when the server did not answer. */
 static int
 send_one(struct db *n, const struct center_conf *conf, const struct outmsg *m, time_t now,
-    struct notify_summary *sum)
+    struct notify_summary *sum, int *down)
 {
 	struct mail_server	 srv = { conf->smtp_url, conf->mail_from, conf->smtp_timeout };
 	struct buf		 msg;
@@ -532,27 +533,33 @@ send_one(struct db *n, const struct center_conf *conf, const struct outmsg *m, t
 		mrc = MAIL_PERM;
 	else
 		mrc = mail_send(&srv, m->to, &msg, why, sizeof(why));
+	*down = mrc == MAIL_DOWN;
 	rc = record(n, m, mrc, why, now, sum);
 	buf_free(&msg);
 	return rc;
 }
 
-/* One batch in one transaction; *taken is how many rows it locked. */
+/*
+ * One batch in one transaction; *more when a full batch went through.
+ * When the server does not answer (*down), the rest of the batch is
+ * left untouched and the run should stop: no point waiting for a
+ * timeout per message.
+ */
 static int
 send_batch(struct db *n, const struct center_conf *conf, time_t now, size_t batch,
-    struct notify_summary *sum, size_t *taken)
+    struct notify_summary *sum, int *more, int *down)
 {
 	struct db_res	*r = NULL;
 	char		 at[CLOCK_SQL_LEN];
 	int		 rc;
 
-	*taken = 0;
+	*more = *down = 0;
 	clock_sql(now, at);
 	if ((rc = db_begin(n)) != 0)
 		return rc;
 	if ((rc = db_run(n, NQ_DUE_LOCK, (struct db_param[]){ DB_S(at), DB_I(batch) }, 2, &r)) != 0)
 		goto out;
-	*taken = r->nrows;
+	*more = r->nrows == batch;
 	for (size_t i = 0; i < r->nrows; i++) {
 		struct outmsg m = {
 			.id = db_cell_int(r, i, 0),
@@ -561,8 +568,12 @@ send_batch(struct db *n, const struct center_conf *conf, time_t now, size_t batc
 			.lang = db_cell(r, i, 4), .params = db_cell(r, i, 5),
 			.attempts = db_cell_int(r, i, 6),
 		};
-		if ((rc = send_one(n, conf, &m, now, sum)) != 0)
+		if ((rc = send_one(n, conf, &m, now, sum, down)) != 0)
 			goto out;
+		if (*down) {
+			*more = 0;
+			break;
+		}
 	}
 	rc = db_commit(n);
 out:
@@ -579,21 +590,22 @@ notify_send_due(struct db *db, const struct center_conf *conf, time_t now, size_
 	struct db	*n = share(db);
 	struct db_res	*r = NULL;
 	char		 at[CLOCK_SQL_LEN];
-	size_t		 taken;
-	int		 rc;
+	int		 more, down = 0, rc = 0;
 
 	memset(sum, 0, sizeof(*sum));
-	if (conf->smtp_url == NULL || *conf->smtp_url == '\0') {
+	if (conf->smtp_url == NULL || *conf->smtp_url == '\0')
+		log_warnx("smtp_url is not set: the due messages stay queued");
+	else
+		do {
+			if ((rc = send_batch(n, conf, now, batch, sum, &more, &down)) != 0)
+				goto out;
+		} while (more);
+	if (conf->smtp_url == NULL || *conf->smtp_url == '\0' || down) {
+		/* What is still due waits for the next run. */
 		clock_sql(now, at);
 		if ((rc = db_run(n, NQ_DUE_COUNT, (struct db_param[]){ DB_S(at) }, 1, &r)) == 0)
-			sum->deferred = (unsigned int)db_cell_int(r, 0, 0);
-		log_warnx("smtp_url is not set: %u due messages stay queued", sum->deferred);
-		goto out;
+			sum->deferred += (unsigned int)db_cell_int(r, 0, 0);
 	}
-	do {
-		if ((rc = send_batch(n, conf, now, batch, sum, &taken)) != 0)
-			goto out;
-	} while (taken == batch);
 out:
 	db_res_free(r);
 	db_close(n);

@@ -105,9 +105,10 @@ struct notify_summary {
  * runs (hosts) never send the same message. A failure to deliver leaves
  * the message queued with attempts + 1 and next_attempt_at pushed back
  * (5 min, doubling, at most a day); after NOTIFY_MAX_ATTEMPTS, or on a
- * final SMTP refusal or a template failure, it is marked failed. With
- * no smtp_url, nothing is touched and every due message counts as
- * deferred (warned once per run). A message is sent at least once: a
+ * final SMTP refusal or a template failure, it is marked failed. When
+ * the server does not answer at all, the run stops after that message.
+ * With no smtp_url, nothing is touched (warned once per run). Messages
+ * still due at the end count as deferred. A message is sent at least once: a
  * crash between the SMTP answer and the commit sends it again.
  * 0, or a db.h error (what was committed stays).
  */

@@ -238,7 +238,7 @@ on_read(char *dst, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* Transport problems and 4xx are worth a retry; a 5xx answer is final. */
+/* No answer: the server is down; 4xx: retry; a 5xx answer is final. */
 static enum mail_rc
 classify(CURL *c, CURLcode cc, const char *errbuf, char *err, size_t errsz)
 {
@@ -247,7 +247,9 @@ classify(CURL *c, CURLcode cc, const char *errbuf, char *err, size_t errsz)
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	snprintf(err, errsz, "smtp: %s (answer %ld)", errbuf[0] ? errbuf : curl_easy_strerror(cc),
 	    code);
-	return code >= 500 && code < 600 ? MAIL_PERM : MAIL_TEMP;
+	if (code >= 500 && code < 600)
+		return MAIL_PERM;
+	return code == 0 ? MAIL_DOWN : MAIL_TEMP;
 }
 
 enum mail_rc
@@ -260,7 +262,7 @@ mail_send(const struct mail_server *srv, const char *rcpt, const struct buf *msg
 	char			 from[MAIL_ADDR_MAX + 3], rc_addr[MAIL_ADDR_MAX + 3];
 	char			 errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode		 cc;
-	enum mail_rc		 rc = MAIL_TEMP;
+	enum mail_rc		 rc = MAIL_DOWN;
 
 	snprintf(err, errsz, "smtp: cannot set up the transfer");
 	if (!mail_addr_ok(srv->from) || !mail_addr_ok(rcpt)) {

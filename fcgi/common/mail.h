@@ -38,7 +38,9 @@ struct mail_msg {
 /* Outcome of mail_send. */
 enum mail_rc {
 	MAIL_OK = 0,
-	MAIL_TEMP,	/* not delivered, worth retrying: no answer, timeout, 4xx */
+	MAIL_TEMP,	/* not delivered, worth retrying: a 4xx answer */
+	MAIL_DOWN,	/* no usable answer (connection, TLS, timeout): retry later,
+			 * and the next messages would most likely fare the same */
 	MAIL_PERM,	/* refused for good (5xx): retrying will not help */
 	MAIL_RC__MAX
 };

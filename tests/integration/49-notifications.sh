@@ -165,20 +165,25 @@ is "a second run sends nothing" "$out" "notify: 0 sent, 0 failed, 0 deferred; 0 
 is "and the sink has no new message" "$(nmail)" 12
 
 # ---- the sink is down: deferred with backoff, delivered by a later run
-drv expired "$DEP" "$SD" "$K:down" "$(params expired "Boutique Ünïcode" DV)" >/dev/null
+for i in "" 2 3; do
+	drv expired "$DEP" "$SD" "$K:down$i" "$(params expired "Boutique Ünïcode" DV)" >/dev/null
+done
 $DEV_SINK_STOP >/dev/null 2>&1
 out=$(notify --now 2030-01-15T11:00:00Z)
-is "with the SMTP server down the message is deferred" "$out" \
-	"notify: 0 sent, 0 failed, 1 deferred; 0 reminders queued"
-is "it stays queued, one attempt, retried 5 minutes later" \
+is "with the SMTP server down the messages are deferred" "$out" \
+	"notify: 0 sent, 0 failed, 3 deferred; 0 reminders queued"
+is "the first stays queued, one attempt, retried 5 minutes later" \
 	"$(sql "SELECT status, attempts, next_attempt_at FROM notifications WHERE dedup_key = '$K:down'" | tr '\t' ' ')" \
 	"queued 1 2030-01-15 11:05:00"
 check "the row says why" test -n "$(sql "SELECT last_error FROM notifications WHERE dedup_key = '$K:down'")"
+is "the run stopped there: the others were not tried" \
+	"$(sql "SELECT SUM(attempts) FROM notifications WHERE dedup_key IN ('$K:down2', '$K:down3')")" 0
 out=$(notify --now 2030-01-15T11:01:00Z)
-is "before its retry time it is left alone" "$out" "notify: 0 sent, 0 failed, 0 deferred; 0 reminders queued"
+is "a run before its retry time tries the next one and stops again" "$out" \
+	"notify: 0 sent, 0 failed, 2 deferred; 0 reminders queued"
 $DEV_SINK_START >/dev/null 2>&1
 out=$(notify --now 2030-01-15T11:06:00Z)
-is "once the server is back a later run delivers it" "$out" "notify: 1 sent, 0 failed, 0 deferred; 0 reminders queued"
+is "once the server is back a later run delivers them" "$out" "notify: 3 sent, 0 failed, 0 deferred; 0 reminders queued"
 is "sent at the second attempt" \
 	"$(sql "SELECT status, attempts, last_error IS NULL FROM notifications WHERE dedup_key = '$K:down'" | tr '\t' ' ')" \
 	"sent 2 1"
@@ -297,6 +302,6 @@ secretish=$(/usr/bin/python3 - "$MAILDIR" <<-'PY'
 	PY
 )
 is "no decoded mail holds an HMAC-looking base64url run" "$secretish" 0
-check "the sink has the mail of this test" test "$(nmail)" -eq 56
+check "the sink has the mail of this test" test "$(nmail)" -eq 58
 
 done_testing
