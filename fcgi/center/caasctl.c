@@ -13,6 +13,8 @@
  *   caasctl [-f config] price-set --account ID --product CODE --cents C
  *   caasctl [-f config] deposit-credit --account ID --cents N --reference TEXT --key KEY
  *   caasctl [-f config] ledger --account ID
+ *   caasctl [-f config] notify [--now T] [--batch N]       (caasctl_notify.c)
+ *   caasctl [-f config] user-email --login L (--email ADDRESS | --clear)
  *
  * Creating commands print only the new id (or the new API key, shown
  * this once) on stdout, so scripts can capture it.
@@ -36,6 +38,7 @@
 #include "caas.h"
 #include "caasctl_jobs.h"
 #include "billing.h"
+#include "notify.h"
 
 #include <curl/curl.h>
 
@@ -554,6 +557,8 @@ static const struct cmd cmds[] = {
 	{ "renew", cmd_renew, "renew [--now T]" },
 	{ "expire", cmd_expire, "expire [--now T]" },
 	{ "run-jobs", cmd_run_jobs, "run-jobs [--now T]" },
+	{ "notify", notify_cmd, "notify [--now T] [--batch N]" },
+	{ "user-email", notify_cmd_user_email, "user-email --login L (--email ADDRESS | --clear)" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

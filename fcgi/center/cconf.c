@@ -12,6 +12,7 @@
 #include "center.h"
 #include "conf.h"
 #include "log.h"
+#include "mail.h"
 
 #define K(n, t, d, lo, hi) { #n, t, offsetof(struct center_conf, n), d, lo, hi }
 
@@ -43,8 +44,28 @@ static const struct conf_key center_keys[] = {
 	K(caas_ca_bundle, CONF_STR, NULL, 0, 0),
 	K(caas_timeout, CONF_INT, "30", 1, 300),
 	K(fault_file, CONF_STR, NULL, 0, 0),
+	K(smtp_url, CONF_STR, NULL, 0, 0),
+	K(mail_from, CONF_STR, NULL, 0, 0),
+	K(smtp_timeout, CONF_INT, "30", 1, 300),
+	K(public_url, CONF_STR, NULL, 0, 0),
 };
 #define NKEYS (sizeof(center_keys) / sizeof(center_keys[0]))
+
+/* The notification keys: an SMTP URL needs a sender; links need a base URL. */
+static void
+mail_conf_check(const struct center_conf *c, const char *path)
+{
+	const char	*u = c->smtp_url, *p = c->public_url;
+
+	if (u != NULL && *u != '\0' && strncmp(u, "smtp://", 7) != 0 && strncmp(u, "smtps://", 8) != 0)
+		fatalx("config: %s: smtp_url must start with smtp:// or smtps://", path);
+	if (u != NULL && *u != '\0' && (c->mail_from == NULL || !mail_addr_ok(c->mail_from)))
+		fatalx("config: %s: smtp_url needs mail_from, a plain address (name@example.net)", path);
+	if (p != NULL && *p != '\0' && ((strncmp(p, "http://", 7) != 0 &&
+	    strncmp(p, "https://", 8) != 0) || p[strlen(p) - 1] == '/'))
+		fatalx("config: %s: public_url must be http(s)://host[/path] without a trailing slash",
+		    path);
+}
 
 void
 center_conf_load(struct center_conf *c, const char *path)
@@ -75,6 +96,7 @@ center_conf_load(struct center_conf *c, const char *path)
 	    (c->caas_api_base != NULL) != (c->caas_password_file != NULL))
 		fatalx("config: %s: caas_api_base, caas_login and caas_password_file go together", path);
 	c->caas_password = conf_secret_or_exit(c->caas_password_file);
+	mail_conf_check(c, path);
 	conf_log_setup(path, "center", c->log, c->log_level);
 }
 

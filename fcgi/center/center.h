@@ -43,6 +43,10 @@ struct center_conf {
 	char	*caas_ca_bundle;	/* extra trust anchors (dev/test: the bundled CA's TLS root) */
 	long	 caas_timeout;		/* seconds per upstream call */
 	char	*fault_file;		/* tests only: a worker dies at the step this file names */
+	char	*smtp_url;		/* notifications: smtp[s]://host:port; empty: stay queued */
+	char	*mail_from;		/* notifications: sender address */
+	long	 smtp_timeout;		/* seconds per message submitted */
+	char	*public_url;		/* the customer area's URL, for links in e-mails */
 
 	/* Derived at load. */
 	char	*db_password;

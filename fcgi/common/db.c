@@ -22,16 +22,36 @@ struct db {
 	MYSQL_STMT		**stmts;
 	int			 multi;
 	time_t			 last_ok;	/* monotonic seconds of the last success */
+	struct db		*owner;		/* db_share: the handle whose connection we use */
+	unsigned long		 gen;		/* owner: connections made; sharer: the one
+						 * its statements were prepared on */
 };
 
+/* Statements of a closed connection are only freed (Connector/C detached them). */
 static void
-db_disconnect(struct db *db)
+close_stmts(struct db *db)
 {
 	for (size_t i = 0; i < db->nsql; i++)
 		if (db->stmts[i] != NULL) {
 			mysql_stmt_close(db->stmts[i]);
 			db->stmts[i] = NULL;
 		}
+}
+
+static MYSQL *
+db_conn(struct db *db)
+{
+	return db->owner != NULL ? db->owner->conn : db->conn;
+}
+
+static void
+db_disconnect(struct db *db)
+{
+	close_stmts(db);
+	if (db->owner != NULL) {
+		db_disconnect(db->owner);
+		return;
+	}
 	if (db->conn != NULL) {
 		mysql_close(db->conn);
 		db->conn = NULL;
@@ -44,7 +64,17 @@ db_connect(struct db *db)
 	unsigned int	 timeout = 5;
 	unsigned long	 flags = CLIENT_FOUND_ROWS;
 	const char	*host = db->conf.host && *db->conf.host ? db->conf.host : NULL;
+	int		 rc;
 
+	if (db->owner != NULL) {
+		if ((rc = db_connect(db->owner)) != 0)
+			return rc;
+		if (db->gen != db->owner->gen) {	/* the owner reconnected */
+			close_stmts(db);
+			db->gen = db->owner->gen;
+		}
+		return 0;
+	}
 	if (db->conn != NULL)
 		return 0;
 	if ((db->conn = mysql_init(NULL)) == NULL) {
@@ -68,6 +98,7 @@ db_connect(struct db *db)
 		db->conn = NULL;
 		return DB_EDOWN;
 	}
+	db->gen++;
 	return 0;
 }
 
@@ -90,12 +121,36 @@ db_open(const struct db_conf *conf, const char *const *sqls, size_t n, int multi
 	return db;
 }
 
+struct db *
+db_share(struct db *owner, const char *const *sqls, size_t n)
+{
+	struct db	*db;
+
+	if (owner->owner != NULL)
+		owner = owner->owner;
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return NULL;
+	if ((db->stmts = calloc(n ? n : 1, sizeof(*db->stmts))) == NULL) {
+		free(db);
+		return NULL;
+	}
+	db->conf = owner->conf;
+	db->sqls = sqls;
+	db->nsql = n;
+	db->owner = owner;
+	db->gen = owner->gen;
+	return db;
+}
+
 void
 db_close(struct db *db)
 {
 	if (db == NULL)
 		return;
-	db_disconnect(db);
+	if (db->owner != NULL)
+		close_stmts(db);	/* the connection is the owner's */
+	else
+		db_disconnect(db);
 	free(db->stmts);
 	free(db);
 }
@@ -129,6 +184,8 @@ classify(struct db *db, unsigned int err, const char *what, const char *msg)
 int
 db_fresh(struct db *db)
 {
+	if (db->owner != NULL)
+		return db_fresh(db->owner);
 	if (db->conn != NULL && (time_t)(clock_mono_ms() / 1000) - db->last_ok <= DB_IDLE_PING)
 		return 0;
 	return db_ping(db);
@@ -137,6 +194,8 @@ db_fresh(struct db *db)
 int
 db_ping(struct db *db)
 {
+	if (db->owner != NULL)
+		return db_ping(db->owner);
 	if (db_connect(db) != 0)
 		return DB_EDOWN;
 	if (mysql_ping(db->conn) != 0) {
@@ -165,7 +224,7 @@ db_stmt(struct db *db, int id, int *rc)
 		return NULL;
 	if (db->stmts[id] != NULL)
 		return db->stmts[id];
-	if ((st = mysql_stmt_init(db->conn)) == NULL) {
+	if ((st = mysql_stmt_init(db_conn(db))) == NULL) {
 		*rc = DB_ERR;
 		return NULL;
 	}
@@ -358,6 +417,8 @@ db_simple(struct db *db, const char *sql)
 {
 	int	 rc;
 
+	if (db->owner != NULL)
+		return db_simple(db->owner, sql);
 	if ((rc = db_connect(db)) != 0)
 		return rc;
 	if (mysql_query(db->conn, sql) != 0)
@@ -380,6 +441,8 @@ db_commit(struct db *db)
 int
 db_rollback(struct db *db)
 {
+	if (db->owner != NULL)
+		db = db->owner;
 	if (db->conn == NULL)
 		return 0;	/* nothing to undo on a lost connection */
 	return db_simple(db, "ROLLBACK");
@@ -390,6 +453,8 @@ db_exec_script(struct db *db, const char *sql, char *err, size_t errsz)
 {
 	int	 rc, status;
 
+	if (db->owner != NULL)
+		db = db->owner;
 	if ((rc = db_connect(db)) != 0) {
 		snprintf(err, errsz, "database unreachable");
 		return rc;

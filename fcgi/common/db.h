@@ -58,6 +58,14 @@ struct db_res {
  * multi-statement text for db_exec_script (migrations).
  */
 struct db	*db_open(const struct db_conf *, const char *const *sqls, size_t n, int multi);
+/*
+ * A handle for another statement table over owner's connection: the
+ * same session, so statements run inside the owner's transaction when
+ * one is open. Lets a module with its own table (notify.c) join any
+ * caller's transaction. It must not outlive owner; db_close frees only
+ * its statements. NULL on allocation failure.
+ */
+struct db	*db_share(struct db *owner, const char *const *sqls, size_t n);
 void		 db_close(struct db *);
 /* 0 if the server answers (reconnecting if needed), DB_EDOWN if not. */
 int		 db_ping(struct db *);

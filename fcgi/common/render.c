@@ -130,6 +130,47 @@ out:
 	return rc;
 }
 
+int
+render_text(const char *view, xmlDocPtr doc, const struct catalog *cat, char **out,
+    size_t *len)
+{
+	xsltStylesheetPtr	 style;
+	xsltTransformContextPtr	 t = NULL;
+	xmlDocPtr		 res = NULL;
+	xmlChar			*text = NULL;
+	int			 n = 0, rc = -1;
+
+	*out = NULL;
+	*len = 0;
+	if ((style = find_view(view)) == NULL) {
+		log_error("no view named %s", view);
+		return -1;
+	}
+	if ((t = xsltNewTransformContext(style, doc)) == NULL)
+		goto out;
+	t->_private = (void *)(uintptr_t)cat;
+	if (xsltSetCtxtSecurityPrefs(secprefs, t) != 0)
+		goto out;
+	res = xsltApplyStylesheetUser(style, doc, NULL, NULL, NULL, t);
+	if (res == NULL || t->state != XSLT_STATE_OK) {
+		log_error("view %s failed to transform", view);
+		goto out;
+	}
+	if (xsltSaveResultToString(&text, &n, res, style) != 0 || (*out = malloc((size_t)n + 1)) == NULL)
+		goto out;
+	memcpy(*out, text ? (char *)text : "", (size_t)n);
+	(*out)[n] = '\0';
+	*len = (size_t)n;
+	rc = 0;
+out:
+	xmlFree(text);
+	if (res != NULL)
+		xmlFreeDoc(res);
+	if (t != NULL)
+		xsltFreeTransformContext(t);
+	return rc;
+}
+
 void
 render_model(struct req *r, const struct model *m, int status, enum media media,
     const struct catalog *cat)

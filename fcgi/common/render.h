@@ -21,5 +21,13 @@ void	render_security_headers(struct req *);
 /* Send the model as the given media with the given status. */
 void	render_model(struct req *, const struct model *, int status, enum media,
 	    const struct catalog *);
+/*
+ * Transform doc with the compiled view (its output method is text, as
+ * for e-mail) into a malloc'd NUL-terminated string at *out, *len
+ * bytes; the catalog answers i18n:t. 0, or -1 (logged) when the view is
+ * unknown or the transformation fails; *out is then NULL.
+ */
+int	render_text(const char *view, xmlDocPtr doc, const struct catalog *, char **out,
+	    size_t *len);
 
 #endif
