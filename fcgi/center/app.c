@@ -47,12 +47,16 @@ static const struct route routes[] = {
 	{ HTTP_GET,  "/acme/new",		AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_acme_new },
 	{ HTTP_GET,  "/prevalidations",		AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_prevalidations },
 	{ HTTP_GET,  "/organizations/#",	AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_organization },
+	{ HTTP_GET,  "/invoices",		AUTH_PAGE, R_ANY, 0, h_invoices },
+	{ HTTP_GET,  "/invoices/#",		AUTH_PAGE, R_ANY, 0, h_invoice },
+	{ HTTP_GET,  "/accounting/export",	AUTH_PAGE, R_ACCOUNTING, 0, h_export },
 	{ HTTP_GET,  "/api/v1/account",		AUTH_API,  R_ANY, 1, h_api_account },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 const char *const center_views[] = {
-	"login", "error", "acme_list", "acme_new", "prevalidations", "organization", NULL,
+	"login", "error", "acme_list", "acme_new", "prevalidations", "organization",
+	"invoices", "invoice", "export", NULL,
 };
 
 /* Match path against pattern, collecting "#" segments into ids. */

@@ -13,6 +13,9 @@
  *   caasctl [-f config] price-set --account ID --product CODE --cents C
  *   caasctl [-f config] deposit-credit --account ID --cents N --reference TEXT --key KEY
  *   caasctl [-f config] ledger --account ID
+ *   caasctl [-f config] close-invoices [--now "YYYY-MM-DD HH:MM:SS"]
+ *   caasctl [-f config] export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|fec
+ *                       [--output FILE]
  *
  * Creating commands print only the new id (or the new API key, shown
  * this once) on stdout, so scripts can capture it.
@@ -35,6 +38,7 @@
 #include "migrate.h"
 #include "caas.h"
 #include "billing.h"
+#include "caasctl_money.h"
 
 #include <curl/curl.h>
 
@@ -551,6 +555,9 @@ static const struct cmd cmds[] = {
 	{ "deposit-credit", cmd_deposit_credit, "deposit-credit --account ID --cents N "
 	    "--reference TEXT --key IDEMPOTENCY-KEY" },
 	{ "ledger", cmd_ledger, "ledger --account ID" },
+	{ "close-invoices", cmd_close_invoices, "close-invoices [--now \"YYYY-MM-DD HH:MM:SS\"]" },
+	{ "export", cmd_export, "export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|fec "
+	    "[--output FILE]" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

@@ -42,6 +42,15 @@ struct center_conf {
 	char	*caas_password_file;
 	char	*caas_ca_bundle;	/* extra trust anchors (dev/test: the bundled CA's TLS root) */
 	long	 caas_timeout;		/* seconds per upstream call */
+	char	*invoice_seller_name;	/* who issues the invoices */
+	char	*invoice_seller_address;
+	char	*invoice_seller_vat_id;
+	char	*fec_journal_code;	/* accounting export (FEC): journal and accounts */
+	char	*fec_journal_label;
+	char	*fec_customer_account;
+	char	*fec_sales_account;
+	char	*fec_vat_account;
+	char	*fec_bank_account;
 
 	/* Derived at load. */
 	char	*db_password;
@@ -155,6 +164,11 @@ int	h_acme_new(struct ctx *);
 int	h_prevalidations(struct ctx *);
 int	h_organization(struct ctx *);
 int	h_api_account(struct ctx *);
+
+/* invoice_pages.c, export_page.c */
+int	h_invoices(struct ctx *);
+int	h_invoice(struct ctx *);
+int	h_export(struct ctx *);
 
 /* app.c: the route table and the common response paths */
 void	app_handle(struct ctx *);
