@@ -20,7 +20,8 @@ const char *const invoice_status_names[INVOICE_STATUS__MAX] = {
 /* ---- SQL: every statement of the invoices part of the module ---- */
 
 enum istmt {
-	IQ_NEXT_OPEN,
+	IQ_CANDIDATES,
+	IQ_TAKE,
 	IQ_LINE_SUMS,
 	IQ_COUNTER_BUMP,
 	IQ_COUNTER_GET,
@@ -39,18 +40,28 @@ enum istmt {
 	"i.net_cents, i.vat_cents, i.gross_cents, a.currency, i.created_at, " \
 	"COALESCE(i.closed_at, '') FROM invoices i JOIN accounts a ON a.id = i.account_id "
 
+/* Open invoices of past months read per batch, oldest period first. */
+#define CANDIDATES	100
+#define CANDIDATES_S	"100"
+
 static const char *const invoices_sql[IQ__MAX] = {
 	/*
-	 * The next open invoice of a past month after the cursor (period,
-	 * id), in index order (invoices_status_period) so that LIMIT 1 locks
-	 * one row only; rows another run or a movement holds are skipped.
+	 * A batch of open invoices of past months after the cursor
+	 * (period, id); a plain read, no lock: each is then taken alone.
 	 */
-	[IQ_NEXT_OPEN] =
-	    "SELECT id, period, net_cents, vat_cents, gross_cents FROM invoices "
+	[IQ_CANDIDATES] =
+	    "SELECT id, period FROM invoices "
 	    "WHERE status = 'open' AND period < ? AND (period > ? OR (period = ? AND id > ?)) "
-	    "ORDER BY status, period, id LIMIT 1 FOR UPDATE SKIP LOCKED",
-	/* The first consistent read of the transaction, after the lock: it
-	 * sees every line committed before (a new line needs the row lock). */
+	    "ORDER BY status, period, id LIMIT " CANDIDATES_S,
+	/*
+	 * Take one by primary key, so exactly that row is locked (a range
+	 * scan FOR UPDATE may lock every row it reads, and a concurrent run
+	 * would then skip them all); held by another run, or by a movement
+	 * adding a line, it is skipped; closed meanwhile, it is gone.
+	 */
+	[IQ_TAKE] =
+	    "SELECT id, period, net_cents, vat_cents, gross_cents FROM invoices "
+	    "WHERE id = ? AND status = 'open' FOR UPDATE SKIP LOCKED",
 	[IQ_LINE_SUMS] =
 	    "SELECT COUNT(*), COALESCE(SUM(net_cents), 0), COALESCE(SUM(vat_cents), 0), "
 	    "COALESCE(SUM(gross_cents), 0) FROM invoice_lines WHERE invoice_id = ?",
@@ -114,22 +125,21 @@ invoice_number_fmt(int year, long long n, char *out, size_t outsz)
 
 /* ---- closing ---- */
 
-/* The open invoice the cursor reached, locked. */
+/* An open invoice taken for closing, locked. */
 struct candidate {
 	long long	 id;
 	char		 period[8];
 	long long	 net, vat, gross;
 };
 
-/* 1 and *c (cursor moved past it) when there is one, 0 when none, else < 0. */
+/* 1 and *c when invoice id is still open and free, 0 when not, else < 0. */
 static int
-next_open(struct db *db, const char *month, struct candidate *c)
+take(struct db *db, long long id, struct candidate *c)
 {
 	struct db_res	*r = NULL;
 	int		 rc;
 
-	rc = db_run(db, IQ_NEXT_OPEN, (struct db_param[]){ DB_S(month), DB_S(c->period),
-	    DB_S(c->period), DB_I(c->id) }, 4, &r);
+	rc = db_run(db, IQ_TAKE, (struct db_param[]){ DB_I(id) }, 1, &r);
 	if (rc == 0 && r->nrows == 1) {
 		c->id = db_cell_int(r, 0, 0);
 		snprintf(c->period, sizeof(c->period), "%s", db_cell(r, 0, 1));
@@ -192,30 +202,32 @@ out:
 }
 
 /*
- * One transaction: take the next invoice, check it, number it, close it.
- * 1 when one was closed (number in out), 2 when one was refused, 0 when
- * none is left, else a DB_* outcome (rolled back).
+ * One transaction: take invoice id, check it, number it, close it.
+ * 1 when it was closed (number in out), 2 when refused, 0 when it was
+ * skipped (held elsewhere, or no longer open), else a DB_* outcome
+ * (rolled back).
  */
 static int
-close_one(struct db *db, const char *month, const char *now_sql, time_t now,
-    struct candidate *cur, char *out, size_t outsz)
+close_one(struct db *db, long long id, const char *now_sql, time_t now, char *out,
+    size_t outsz)
 {
-	struct db_res	*r = NULL;
-	int		 rc, begun = 0;
+	struct candidate	 c;
+	struct db_res		*r = NULL;
+	int			 rc, begun = 0;
 
 	if ((rc = db_begin(db)) != 0)
 		goto out;
 	begun = 1;
-	if ((rc = next_open(db, month, cur)) <= 0)
+	if ((rc = take(db, id, &c)) <= 0)
 		goto out;
-	if ((rc = totals_agree(db, cur)) <= 0) {
+	if ((rc = totals_agree(db, &c)) <= 0) {
 		rc = rc == 0 ? 2 : rc;
 		goto out;
 	}
 	if ((rc = draw_number(db, now, out, outsz)) != 0)
 		goto out;
 	rc = db_run(db, IQ_CLOSE, (struct db_param[]){ DB_S(out), DB_S(now_sql),
-	    DB_I(cur->id) }, 3, &r);
+	    DB_I(c.id) }, 3, &r);
 	if (rc == 0 && r->affected != 1)
 		rc = DB_ERR;	/* cannot happen: the row is locked and was open */
 	if (rc != 0 || (rc = db_commit(db)) != 0)
@@ -229,27 +241,57 @@ out:
 	return rc;
 }
 
+static void
+tally(struct close_summary *s, int outcome, const char *number)
+{
+	if (outcome == 2)
+		s->refused++;
+	if (outcome != 1)
+		return;
+	s->closed++;
+	if (s->first[0] == '\0')
+		snprintf(s->first, sizeof(s->first), "%s", number);
+	snprintf(s->last, sizeof(s->last), "%s", number);
+}
+
+/* Close the candidates of one batch; the cursor moves past each. */
+static int
+close_batch(struct db *db, const struct db_res *r, const char *now_sql, time_t now,
+    char *cur_period, long long *cur_id, struct close_summary *s)
+{
+	char	 number[INVOICE_NUMBER_MAX];
+	int	 rc = 0;
+
+	for (size_t i = 0; rc >= 0 && i < r->nrows; i++) {
+		*cur_id = db_cell_int(r, i, 0);
+		snprintf(cur_period, 8, "%s", db_cell(r, i, 1));
+		if ((rc = close_one(db, *cur_id, now_sql, now, number, sizeof(number))) >= 0)
+			tally(s, rc, number);
+	}
+	return rc < 0 ? rc : 0;
+}
+
 enum billing_rc
 billing_close_invoices(struct db *db, time_t now, struct close_summary *s)
 {
-	struct candidate	 cur;
-	char			 month[8], now_sql[CLOCK_SQL_LEN], number[INVOICE_NUMBER_MAX];
-	int			 rc;
+	struct db_res	*r = NULL;
+	char		 month[8], now_sql[CLOCK_SQL_LEN], period[8] = "";
+	long long	 id = 0;
+	size_t		 got;
+	int		 rc;
 
 	memset(s, 0, sizeof(*s));
-	memset(&cur, 0, sizeof(cur));
 	clock_sql(now, now_sql);
 	snprintf(month, sizeof(month), "%.7s", now_sql);	/* "YYYY-MM" */
-	while ((rc = close_one(db, month, now_sql, now, &cur, number, sizeof(number))) > 0) {
-		if (rc == 2) {
-			s->refused++;
-			continue;
-		}
-		s->closed++;
-		if (s->first[0] == '\0')
-			snprintf(s->first, sizeof(s->first), "%s", number);
-		snprintf(s->last, sizeof(s->last), "%s", number);
-	}
+	do {
+		rc = db_run(db, IQ_CANDIDATES, (struct db_param[]){ DB_S(month), DB_S(period),
+		    DB_S(period), DB_I(id) }, 4, &r);
+		got = rc == 0 ? r->nrows : 0;
+		if (rc == 0)
+			rc = close_batch(db, r, now_sql, now, period, &id, s);
+		db_res_free(r);
+		r = NULL;
+	} while (rc == 0 && got == CANDIDATES);
 	return from_db(rc);
 }
 

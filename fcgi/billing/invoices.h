@@ -43,9 +43,11 @@ struct close_summary {
 };
 
 /*
- * Close every open invoice of a month before now's month, one
- * transaction each: the invoice row is taken with FOR UPDATE SKIP
- * LOCKED (a concurrent run, or a movement adding a line, keeps it), its
+ * Close every open invoice of a month before now's month, oldest period
+ * first, one transaction each: the candidates are read in batches
+ * without locks, then each invoice row is taken by its id with FOR
+ * UPDATE SKIP LOCKED (one held by a concurrent run, or by a movement
+ * adding a line, is left to that run or to the next one), its
  * lines are summed and must equal its running totals (else it stays
  * open, is logged and counted in refused), then the series counter row
  * of now's year is locked, bumped and written on the invoice with
