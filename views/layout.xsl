@@ -73,6 +73,18 @@
               <xsl:with-param name="current"
                   select="$path = '/prevalidations' or starts-with($path, '/organizations/')"/>
             </xsl:call-template>
+            <xsl:call-template name="nav-item">
+              <xsl:with-param name="href" select="'/invoices'"/>
+              <xsl:with-param name="key" select="'nav.invoices'"/>
+              <xsl:with-param name="current" select="starts-with($path, '/invoices')"/>
+            </xsl:call-template>
+            <xsl:if test="$chrome/role = 'accounting'">
+              <xsl:call-template name="nav-item">
+                <xsl:with-param name="href" select="'/accounting/export'"/>
+                <xsl:with-param name="key" select="'nav.export'"/>
+                <xsl:with-param name="current" select="$path = '/accounting/export'"/>
+              </xsl:call-template>
+            </xsl:if>
           </ul>
         </nav>
         <xsl:call-template name="user-box"/>

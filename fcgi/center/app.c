@@ -54,6 +54,9 @@ static const struct route routes[] = {
 	{ HTTP_GET,  "/certificates",		AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_certificates },
 	{ HTTP_GET,  "/prevalidations",		AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_prevalidations },
 	{ HTTP_GET,  "/organizations/#",	AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_organization },
+	{ HTTP_GET,  "/invoices",		AUTH_PAGE, R_ANY, 0, h_invoices },
+	{ HTTP_GET,  "/invoices/#",		AUTH_PAGE, R_ANY, 0, h_invoice },
+	{ HTTP_GET,  "/accounting/export",	AUTH_PAGE, R_ACCOUNTING, 0, h_export },
 	{ HTTP_GET,  "/api/v1/account",		AUTH_API,  R_ANY, 1, h_api_account },
 	{ HTTP_POST, "/api/v1/quote",		AUTH_API,  R_ANY, 1, h_api_quote },
 	{ HTTP_GET,  "/api/v1/subscriptions",	AUTH_API,  R_ANY, 1, h_api_subs_list },
@@ -69,7 +72,7 @@ static const struct route routes[] = {
 const char *const center_views[] = {
 	"login", "error", "acme_list", "acme_new", "prevalidations", "organization",
 	"acme_created", "acme_show", "domain_add", "domain_delete", "domain_removed",
-	"certificates", NULL,
+	"certificates", "invoices", "invoice", "export", NULL,
 };
 
 /* Match path against pattern, collecting "#" segments into ids. */

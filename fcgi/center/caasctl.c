@@ -15,6 +15,9 @@
  *   caasctl [-f config] ledger --account ID
  *   caasctl [-f config] notify [--now T] [--batch N]       (caasctl_notify.c)
  *   caasctl [-f config] user-email --login L (--email ADDRESS | --clear)
+ *   caasctl [-f config] close-invoices [--now "YYYY-MM-DD HH:MM:SS"]
+ *   caasctl [-f config] export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|fec
+ *                       [--output FILE]
  *
  * Creating commands print only the new id (or the new API key, shown
  * this once) on stdout, so scripts can capture it.
@@ -39,6 +42,7 @@
 #include "caasctl_jobs.h"
 #include "billing.h"
 #include "notify.h"
+#include "caasctl_money.h"
 
 #include <curl/curl.h>
 
@@ -559,6 +563,9 @@ static const struct cmd cmds[] = {
 	{ "run-jobs", cmd_run_jobs, "run-jobs [--now T]" },
 	{ "notify", notify_cmd, "notify [--now T] [--batch N]" },
 	{ "user-email", notify_cmd_user_email, "user-email --login L (--email ADDRESS | --clear)" },
+	{ "close-invoices", cmd_close_invoices, "close-invoices [--now \"YYYY-MM-DD HH:MM:SS\"]" },
+	{ "export", cmd_export, "export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|fec "
+	    "[--output FILE]" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

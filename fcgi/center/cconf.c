@@ -65,6 +65,39 @@ mail_conf_check(const struct center_conf *c, const char *path)
 	    strncmp(p, "https://", 8) != 0) || p[strlen(p) - 1] == '/'))
 		fatalx("config: %s: public_url must be http(s)://host[/path] without a trailing slash",
 		    path);
+	K(invoice_seller_name, CONF_STR, "ACME CaaS", 0, 0),
+	K(invoice_seller_address, CONF_STR, NULL, 0, 0),
+	K(invoice_seller_vat_id, CONF_STR, NULL, 0, 0),
+	K(fec_journal_code, CONF_STR, "VE", 0, 0),
+	K(fec_journal_label, CONF_STR, "Ventes", 0, 0),
+	K(fec_customer_account, CONF_STR, "411000", 0, 0),
+	K(fec_sales_account, CONF_STR, "706000", 0, 0),
+	K(fec_vat_account, CONF_STR, "445710", 0, 0),
+	K(fec_bank_account, CONF_STR, "512000", 0, 0),
+};
+#define NKEYS (sizeof(center_keys) / sizeof(center_keys[0]))
+
+/* An accounting code of the FEC: 1..max letters and digits. */
+static void
+fec_code_or_exit(const char *path, const char *key, const char *v, size_t max)
+{
+	size_t	 n = strspn(v, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+	if (n == 0 || n > max || v[n] != '\0')
+		fatalx("config: %s: %s must be 1 to %zu letters or digits", path, key, max);
+}
+
+/* The FEC settings end up in a '|'-separated file: keep them plain. */
+static void
+fec_conf_check(const struct center_conf *c, const char *path)
+{
+	fec_code_or_exit(path, "fec_journal_code", c->fec_journal_code, 10);
+	fec_code_or_exit(path, "fec_customer_account", c->fec_customer_account, 20);
+	fec_code_or_exit(path, "fec_sales_account", c->fec_sales_account, 20);
+	fec_code_or_exit(path, "fec_vat_account", c->fec_vat_account, 20);
+	fec_code_or_exit(path, "fec_bank_account", c->fec_bank_account, 20);
+	if (strpbrk(c->fec_journal_label, "|\t") != NULL || strlen(c->fec_journal_label) > 100)
+		fatalx("config: %s: fec_journal_label: at most 100 characters, no '|' or tab", path);
 }
 
 void
@@ -97,6 +130,7 @@ center_conf_load(struct center_conf *c, const char *path)
 		fatalx("config: %s: caas_api_base, caas_login and caas_password_file go together", path);
 	c->caas_password = conf_secret_or_exit(c->caas_password_file);
 	mail_conf_check(c, path);
+	fec_conf_check(c, path);
 	conf_log_setup(path, "center", c->log, c->log_level);
 }
 

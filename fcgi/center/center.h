@@ -47,6 +47,15 @@ struct center_conf {
 	char	*mail_from;		/* notifications: sender address */
 	long	 smtp_timeout;		/* seconds per message submitted */
 	char	*public_url;		/* the customer area's URL, for links in e-mails */
+	char	*invoice_seller_name;	/* who issues the invoices */
+	char	*invoice_seller_address;
+	char	*invoice_seller_vat_id;
+	char	*fec_journal_code;	/* accounting export (FEC): journal and accounts */
+	char	*fec_journal_label;
+	char	*fec_customer_account;
+	char	*fec_sales_account;
+	char	*fec_vat_account;
+	char	*fec_bank_account;
 
 	/* Derived at load. */
 	char	*db_password;
@@ -249,6 +258,10 @@ int	h_api_subs_patch(struct ctx *);
 int	h_api_domain_add(struct ctx *);
 int	h_api_domain_delete(struct ctx *);
 int	h_api_certificates(struct ctx *);
+/* invoice_pages.c, export_page.c */
+int	h_invoices(struct ctx *);
+int	h_invoice(struct ctx *);
+int	h_export(struct ctx *);
 
 /* app.c: the route table and the common response paths */
 void	app_handle(struct ctx *);

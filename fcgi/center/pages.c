@@ -23,7 +23,9 @@ db_status(int rc)
 int
 h_home(struct ctx *c)
 {
-	resp_redirect(c->req, "/acme");
+	/* Accounting staff have no subscriptions: their work starts at the invoices. */
+	resp_redirect(c->req, c->who.authenticated && c->who.role == ROLE_ACCOUNTING ?
+	    "/invoices" : "/acme");
 	return 0;
 }
 

@@ -420,6 +420,42 @@ resp_send(struct req *r, int status, const char *ctype, const void *body, size_t
 }
 
 void
+resp_start(struct req *r, int status, const char *ctype)
+{
+	char	 line[256];
+	int	 n;
+
+	if (r->sent) {
+		log_error("response sent twice for %s", r->path);
+		return;
+	}
+	r->sent = 1;
+	n = snprintf(line, sizeof(line), "Status: %d %s\r\nContent-Type: %s\r\n", status,
+	    http_reason(status), ctype);
+	FCGX_PutStr(line, n, r->fr->out);
+	if (r->hdrs.len > 0)
+		FCGX_PutStr(r->hdrs.p, (int)r->hdrs.len, r->fr->out);
+	FCGX_PutStr("\r\n", 2, r->fr->out);
+}
+
+int
+resp_write(struct req *r, const void *body, size_t len)
+{
+	const char	*p = body;
+	int		 n;
+
+	if (r->method == HTTP_HEAD)
+		return 0;
+	/* FCGX_PutStr takes an int length. */
+	for (; len > 0; p += n, len -= (size_t)n) {
+		n = len > 65536 ? 65536 : (int)len;
+		if (FCGX_PutStr(p, n, r->fr->out) != n)
+			return -1;
+	}
+	return 0;
+}
+
+void
 resp_redirect(struct req *r, const char *location)
 {
 	/* Only local absolute paths: no open redirects. */

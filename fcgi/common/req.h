@@ -103,6 +103,13 @@ const char	*req_language(const struct req *, const char *const *offered);
 int		 resp_header(struct req *, const char *name, const char *value);
 /* Write status, queued headers and body. */
 void		 resp_send(struct req *, int status, const char *ctype, const void *body, size_t len);
+/*
+ * A response of unknown length (a download written as it is produced;
+ * nginx chunks it): resp_start writes status and queued headers,
+ * resp_write appends body bytes (0, or -1 once the client is gone).
+ */
+void		 resp_start(struct req *, int status, const char *ctype);
+int		 resp_write(struct req *, const void *body, size_t len);
 /* 303 See Other to a local path. */
 void		 resp_redirect(struct req *, const char *location);
 const char	*http_reason(int status);

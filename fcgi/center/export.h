@@ -1,0 +1,81 @@
+/*
+ * Accounting exports (issue #6 item 4): every ledger movement of a date
+ * range as CSV (RFC 4180) or as the French FEC ("Fichier des Écritures
+ * Comptables", article A47 A-1 of the Livre des procédures fiscales).
+ *
+ * The ledger is walked in keyset chunks of EXPORT_CHUNK rows ordered by
+ * (created_at, id), each chunk formatted and handed to a sink before the
+ * next is read: memory stays flat whatever the size of the range.
+ * Amounts are integer cents formatted without floating point.
+ */
+#ifndef CENTER_EXPORT_H
+#define CENTER_EXPORT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "center.h"
+#include "db.h"
+
+enum export_format {
+	EXPORT_CSV,
+	EXPORT_FEC,
+	EXPORT_FORMAT__MAX
+};
+extern const char *const export_format_names[EXPORT_FORMAT__MAX];
+
+#define EXPORT_CHUNK	500
+
+/* A handle on the export statement table; db_close() frees it. NULL on ENOMEM. */
+struct db	*export_db_open(const struct center_conf *);
+
+/* Receives the file chunk by chunk; returns 0, or -1 to stop the export. */
+typedef int	(*export_sink)(void *arg, const char *data, size_t len);
+
+/*
+ * Sums over the exported rows, integer cents. Sales are signed: a
+ * charge counts positive, a refund negative; deposit top-ups are money
+ * received, not sales, and are summed apart. FEC debit and credit are
+ * the totals of those columns (equal when every entry balances).
+ */
+struct export_totals {
+	long long	 rows;
+	long long	 net, vat, gross;	/* charges − refunds */
+	long long	 credits;		/* deposit top-ups */
+	long long	 debit, credit;		/* FEC only */
+	long long	 fec_lines;
+};
+
+/*
+ * Export the movements with from <= created_at < until in format,
+ * calling sink with at least one chunk (the header line comes with the
+ * first rows). 0 with *t filled; DB_EDOWN or DB_ERR when the database
+ * failed (logged); -2 when the sink refused a chunk. On failure after a
+ * first chunk the output is incomplete, and the caller must not let it
+ * pass for a whole file.
+ */
+int	export_run(struct db *, const struct center_conf *, enum export_format,
+	    time_t from, time_t until, export_sink, void *arg, struct export_totals *t);
+
+/* ---- pure formatting (tests/unit/test-export.c) ---- */
+
+/*
+ * Cents as a decimal amount with exactly two decimals and the given
+ * separator ('.' for CSV, ',' for FEC): -1234 → "-12.34". 0, or -1 when
+ * out is too small.
+ */
+int	export_amount(long long cents, char decimal_sep, char *out, size_t outsz);
+/* A VAT rate in basis points as a percentage with two decimals: 550 → "5.50". */
+int	export_rate(long long bp, char *out, size_t outsz);
+/*
+ * Append one CSV field (RFC 4180): quoted when it holds a comma, a quote,
+ * CR or LF, quotes doubled. Text that a spreadsheet would run as a
+ * formula (starting with = + - @, tab or CR) is prefixed with a single
+ * quote. 0, or -1 when the buffer cap is reached.
+ */
+int	export_csv_text(struct buf *, const char *);
+/* Append one FEC text field: '|', tab, CR and LF become spaces. */
+int	export_fec_text(struct buf *, const char *);
+
+#endif
