@@ -182,8 +182,9 @@ cmd_run_jobs(struct db *db, const struct center_conf *conf, int argc, char **arg
 {
 	struct job_opts	 o;
 	char		 now[CLOCK_SQL_LEN];
-	char		*close_argv[] = { "close-invoices", "--now", now, NULL };
-	char		*notify_argv[] = { "notify", "--now", now, NULL };
+	char		 a0[] = "close-invoices", a1[] = "notify", opt[] = "--now", opt2[] = "--now";
+	char		*close_argv[] = { a0, opt, now, NULL };
+	char		*notify_argv[] = { a1, opt2, now, NULL };
 	int		 fails = 0, n;
 
 	job_opts(argc, argv, &o, 0, 0);

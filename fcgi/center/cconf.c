@@ -48,6 +48,15 @@ static const struct conf_key center_keys[] = {
 	K(mail_from, CONF_STR, NULL, 0, 0),
 	K(smtp_timeout, CONF_INT, "30", 1, 300),
 	K(public_url, CONF_STR, NULL, 0, 0),
+	K(invoice_seller_name, CONF_STR, "ACME CaaS", 0, 0),
+	K(invoice_seller_address, CONF_STR, NULL, 0, 0),
+	K(invoice_seller_vat_id, CONF_STR, NULL, 0, 0),
+	K(fec_journal_code, CONF_STR, "VE", 0, 0),
+	K(fec_journal_label, CONF_STR, "Ventes", 0, 0),
+	K(fec_customer_account, CONF_STR, "411000", 0, 0),
+	K(fec_sales_account, CONF_STR, "706000", 0, 0),
+	K(fec_vat_account, CONF_STR, "445710", 0, 0),
+	K(fec_bank_account, CONF_STR, "512000", 0, 0),
 };
 #define NKEYS (sizeof(center_keys) / sizeof(center_keys[0]))
 
@@ -65,17 +74,7 @@ mail_conf_check(const struct center_conf *c, const char *path)
 	    strncmp(p, "https://", 8) != 0) || p[strlen(p) - 1] == '/'))
 		fatalx("config: %s: public_url must be http(s)://host[/path] without a trailing slash",
 		    path);
-	K(invoice_seller_name, CONF_STR, "ACME CaaS", 0, 0),
-	K(invoice_seller_address, CONF_STR, NULL, 0, 0),
-	K(invoice_seller_vat_id, CONF_STR, NULL, 0, 0),
-	K(fec_journal_code, CONF_STR, "VE", 0, 0),
-	K(fec_journal_label, CONF_STR, "Ventes", 0, 0),
-	K(fec_customer_account, CONF_STR, "411000", 0, 0),
-	K(fec_sales_account, CONF_STR, "706000", 0, 0),
-	K(fec_vat_account, CONF_STR, "445710", 0, 0),
-	K(fec_bank_account, CONF_STR, "512000", 0, 0),
-};
-#define NKEYS (sizeof(center_keys) / sizeof(center_keys[0]))
+}
 
 /* An accounting code of the FEC: 1..max letters and digits. */
 static void
