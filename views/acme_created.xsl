@@ -67,17 +67,17 @@
     <h2><xsl:value-of select="i18n:t('created.examples')"/></h2>
     <p class="hint"><xsl:value-of select="i18n:t('created.examples.note')"/></p>
     <h3><xsl:value-of select="i18n:t('example.certbot')"/></h3>
-    <pre id="example-certbot"><code>
+    <pre class="command" id="example-certbot"><code>
       <xsl:value-of select="concat('certbot certonly --server ', $acme/server,
           ' --eab-kid ', $acme/kid, ' --eab-hmac-key ', $acme/hmac_key, ' -d example.com')"/>
     </code></pre>
     <h3><xsl:value-of select="i18n:t('example.lego')"/></h3>
-    <pre id="example-lego"><code>
+    <pre class="command" id="example-lego"><code>
       <xsl:value-of select="concat('lego --server ', $acme/server, ' --eab --kid ', $acme/kid,
           ' --hmac ', $acme/hmac_key, ' --email you@example.com --domains example.com run')"/>
     </code></pre>
     <h3><xsl:value-of select="i18n:t('example.acmesh')"/></h3>
-    <pre id="example-acmesh"><code>
+    <pre class="command" id="example-acmesh"><code>
       <xsl:value-of select="concat('acme.sh --register-account --server ', $acme/server,
           ' --eab-kid ', $acme/kid, ' --eab-hmac-key ', $acme/hmac_key)"/>
     </code></pre>

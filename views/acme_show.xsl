@@ -159,7 +159,7 @@
       </dl>
       <p class="note" id="hmac-note"><xsl:value-of select="i18n:t('show.acme.hmac_note')"/></p>
       <h3><xsl:value-of select="i18n:t('show.acme.example')"/></h3>
-      <pre id="example-certbot"><code>
+      <pre class="command" id="example-certbot"><code>
         <xsl:value-of select="concat('certbot certonly --server ', server, ' --eab-kid ', kid,
             ' --eab-hmac-key ', i18n:t('show.acme.hmac_placeholder'), ' -d example.com')"/>
       </code></pre>
