@@ -55,7 +55,8 @@
             <xsl:call-template name="nav-item">
               <xsl:with-param name="href" select="'/acme'"/>
               <xsl:with-param name="key" select="'nav.acme'"/>
-              <xsl:with-param name="current" select="$path = '/acme'"/>
+              <xsl:with-param name="current"
+                  select="$path = '/acme' or (starts-with($path, '/acme/') and $path != '/acme/new')"/>
             </xsl:call-template>
             <xsl:call-template name="nav-item">
               <xsl:with-param name="href" select="'/acme/new'"/>
