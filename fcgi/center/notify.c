@@ -121,14 +121,14 @@ static const char *const notify_sql[NQ__MAX] = {
 	    "UPDATE users SET email = ? WHERE login = ?",
 };
 
-/* Our statement table over the caller's connection, or exit: no memory. */
+/* Our statement table over the caller's connection; NULL (logged): no memory. */
 static struct db *
 share(struct db *db)
 {
 	struct db	*n;
 
 	if ((n = db_share(db, notify_sql, NQ__MAX)) == NULL)
-		fatalx("out of memory");
+		log_error("notify: out of memory");
 	return n;
 }
 
@@ -287,9 +287,10 @@ notify_enqueue(struct db *db, enum notify_kind kind, long long account_id,
 	}
 	if (!params_ok(kind, params))
 		return NOTIFY_EINVAL;
-	if ((json = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+	rc = DB_ERR;
+	if ((json = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS)) == NULL ||
+	    (n = share(db)) == NULL)
 		goto out;
-	n = share(db);
 	rc = insert_all(n, kind, account_id, subscription_id, dedup_key, json);
 out:
 	db_close(n);
@@ -306,7 +307,8 @@ notify_set_email(struct db *db, const char *login, const char *email)
 
 	if (email != NULL && !mail_addr_ok(email))
 		return NOTIFY_EINVAL;
-	n = share(db);
+	if ((n = share(db)) == NULL)
+		return DB_ERR;
 	rc = db_run(n, NQ_USER_SET_EMAIL, (struct db_param[]){ DB_SN(email), DB_S(login) }, 2, &r);
 	if (rc == 0 && r->affected == 0)
 		rc = 1;
@@ -341,7 +343,7 @@ remind_one(struct db *db, const struct db_res *r, size_t i, const char *in7)
 	p = json_pack("{s:s, s:s, s:s}", "subscription_name", db_cell(r, i, 2),
 	    "level", db_cell(r, i, 3), "end_date", end);
 	if (p == NULL)
-		fatalx("out of memory");
+		return DB_ERR;
 	if ((rc = db_begin(db)) == 0)
 		rc = notify_enqueue(db, kind, db_cell_int(r, i, 1), db_cell_int(r, i, 0), key, p);
 	if (rc >= 0 && db_commit(db) != 0)
@@ -355,11 +357,14 @@ remind_one(struct db *db, const struct db_res *r, size_t i, const char *in7)
 int
 notify_remind(struct db *db, time_t now)
 {
-	struct db	*n = share(db);
+	struct db	*n;
 	struct db_res	*r = NULL;
 	char		 today[11], in7[11], in30[11];
 	long long	 after = 0;
 	int		 rc, queued = 0;
+
+	if ((n = share(db)) == NULL)
+		return DB_ERR;
 
 	date_plus(now, 0, today);
 	date_plus(now, 7, in7);
@@ -587,12 +592,14 @@ int
 notify_send_due(struct db *db, const struct center_conf *conf, time_t now, size_t batch,
     struct notify_summary *sum)
 {
-	struct db	*n = share(db);
+	struct db	*n;
 	struct db_res	*r = NULL;
 	char		 at[CLOCK_SQL_LEN];
 	int		 more, down = 0, rc = 0;
 
 	memset(sum, 0, sizeof(*sum));
+	if ((n = share(db)) == NULL)
+		return DB_ERR;
 	if (conf->smtp_url == NULL || *conf->smtp_url == '\0')
 		log_warnx("smtp_url is not set: the due messages stay queued");
 	else
