@@ -429,9 +429,13 @@ resp_start(struct req *r, int status, const char *ctype)
 		log_error("response sent twice for %s", r->path);
 		return;
 	}
-	r->sent = 1;
 	n = snprintf(line, sizeof(line), "Status: %d %s\r\nContent-Type: %s\r\n", status,
 	    http_reason(status), ctype);
+	if (n < 0 || (size_t)n >= sizeof(line) || strpbrk(ctype, "\r\n") != NULL) {
+		log_error("refusing content type %.40s", ctype);
+		return;
+	}
+	r->sent = 1;
 	FCGX_PutStr(line, n, r->fr->out);
 	if (r->hdrs.len > 0)
 		FCGX_PutStr(r->hdrs.p, (int)r->hdrs.len, r->fr->out);
