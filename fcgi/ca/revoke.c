@@ -130,10 +130,11 @@ crl_page(struct db *db, const char *now, long long *last, struct crl_entry **e, 
 		log_warnx("CRL: more than %d revoked certificates", SIGNER_CRL_ENTRIES_MAX);
 		goto out;
 	}
-	if (r->nrows > 0 && (ne = realloc(*e, (*n + r->nrows) * sizeof(**e))) == NULL)
-		goto out;
-	else if (r->nrows > 0)
+	if (r->nrows > 0) {
+		if ((ne = realloc(*e, (*n + r->nrows) * sizeof(**e))) == NULL)
+			goto out;
 		*e = ne;
+	}
 	for (size_t i = 0; i < r->nrows; i++) {
 		struct crl_entry *x = &(*e)[*n + i];
 		const char *serial = db_cell(r, i, 1);

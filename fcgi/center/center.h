@@ -234,6 +234,8 @@ int	h_home(struct ctx *);
 int	h_healthz(struct ctx *);
 int	h_acme_list(struct ctx *);
 int	h_acme_new(struct ctx *);
+/* <account> of the caller: id, name, type, balance_cents, currency. */
+void	account_node(struct ctx *, xmlNodePtr parent);
 /* The creation form's model (prices, organizations, a fresh form token). 0 or a status. */
 int	acme_new_page(struct ctx *, struct model **);
 int	h_prevalidations(struct ctx *);

@@ -43,7 +43,7 @@ h_healthz(struct ctx *c)
 	return 0;
 }
 
-static void
+void
 account_node(struct ctx *c, xmlNodePtr parent)
 {
 	xmlNodePtr	 a = m_obj(parent, "account");

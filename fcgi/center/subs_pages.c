@@ -291,18 +291,6 @@ model_quote(xmlNodePtr root, const struct quote *q)
 
 /* ---- pages ---- */
 
-static void
-account_summary(struct ctx *c, xmlNodePtr root)
-{
-	xmlNodePtr	 a = m_obj(root, "account");
-
-	m_int(a, "id", c->who.account_id);
-	m_text(a, "name", c->who.account_name);
-	m_text(a, "type", c->who.account_kind);
-	m_int(a, "balance_cents", c->who.balance_cents);
-	m_text(a, "currency", c->who.currency);
-}
-
 int
 h_acme_list(struct ctx *c)
 {
@@ -311,7 +299,7 @@ h_acme_list(struct ctx *c)
 
 	if ((m = page_new(c, "acme_list")) == NULL)
 		return 500;
-	account_summary(c, m->root);
+	account_node(c, m->root);
 	if ((rc = model_subs_list(c, m->root, web_page_arg(c, "page"))) != 0) {
 		model_free(m);
 		return rc;
@@ -469,7 +457,7 @@ h_acme_show(struct ctx *c)
 
 	if ((m = page_new(c, "acme_show")) == NULL)
 		return 500;
-	account_summary(c, m->root);
+	account_node(c, m->root);
 	if ((rc = model_sub_detail(c, m->root, c->ids[0], web_page_arg(c, "dpage"),
 	    web_page_arg(c, "cpage"))) != 0) {
 		model_free(m);
@@ -583,7 +571,7 @@ h_domain_add(struct ctx *c)
 	}
 	if ((m = page_new(c, "domain_add")) == NULL)
 		return 500;
-	account_summary(c, m->root);
+	account_node(c, m->root);
 	m_int(m->root, "subscription_id", c->ids[0]);
 	m_text(m->root, "domain", ok ? d.name : text ? text : "");
 	if (ok)
@@ -611,32 +599,31 @@ removal_page(struct ctx *c, const char *view, const struct subs_removal *r)
 	return 0;
 }
 
-int
-h_domain_delete_form(struct ctx *c)
+/* What removing the domain would do (GET: the confirmation), or do it (POST). */
+static int
+domain_removal(struct ctx *c, int dry_run)
 {
 	struct subs_env		 e = subs_env_of(c);
 	struct subs_removal	 r;
 	struct subs_error	 err;
 
-	if (subs_domain_remove(&e, c->ids[0], c->ids[1], 1, &r, &err) != 0) {
+	if (subs_domain_remove(&e, c->ids[0], c->ids[1], dry_run, &r, &err) != 0) {
 		subs_fail(c, &err);
 		return 0;
 	}
-	return removal_page(c, "domain_delete", &r);
+	return removal_page(c, dry_run ? "domain_delete" : "domain_removed", &r);
+}
+
+int
+h_domain_delete_form(struct ctx *c)
+{
+	return domain_removal(c, 1);
 }
 
 int
 h_domain_delete(struct ctx *c)
 {
-	struct subs_env		 e = subs_env_of(c);
-	struct subs_removal	 r;
-	struct subs_error	 err;
-
-	if (subs_domain_remove(&e, c->ids[0], c->ids[1], 0, &r, &err) != 0) {
-		subs_fail(c, &err);
-		return 0;
-	}
-	return removal_page(c, "domain_removed", &r);
+	return domain_removal(c, 0);
 }
 
 int
