@@ -9,28 +9,7 @@
 . "$ROOT/tests/interop/common.bash"
 
 export REQUESTS_CA_BUNDLE=$ACME_CA_BUNDLE
-sql() { mariadb --no-defaults -S "$MYSQL_SOCKET" -N center -e "$1"; }
-ctl() { "$CAASCTL" -f "$CENTER_CONF" "$@"; }
-j() { jq -r "$1" "$HTTP_BODY" 2>/dev/null; }
-balance() { sql "SELECT balance_cents FROM accounts WHERE id = $1"; }
-# api KEY METHOD PATH [JSON]: the JSON API with a bearer key.
-api() {
-	local key=$1 method=$2 path=$3
-	if [[ $# -ge 4 ]]; then
-		http "$method" "$path" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
-			--data-binary "$4"
-	else
-		http "$method" "$path" -H "Authorization: Bearer $key"
-	fi
-}
-# upstream ACTION FIELD=VALUE...: the reseller API, as the customer area calls it.
-upstream() {
-	local a=(--data-urlencode "loginName=$CAAS_LOGIN" --data-urlencode "loginPassword=$CAAS_PASSWORD"
-		--data-urlencode "action=$1") f
-	shift
-	for f in "$@"; do a+=(--data-urlencode "$f"); done
-	curl -sS --cacert "$ACME_CA_BUNDLE" --max-time 30 "${a[@]}" "$CAAS_API_BASE/products/!ACMEAdmin"
-}
+. "$ROOT/tests/integration/subs.bash"
 
 R="t55$$$RANDOM"
 DEP=$(ctl account-add --name "API test deposit" --type deposit --vat-bp 2000 --balance-cents 100000)
@@ -74,8 +53,7 @@ is "the deposit was debited 2 × 2500 + 20% VAT" "$(balance "$DEP")" 94000
 is "one charge per domain, each with its upstream order" \
 	"$(sql "SELECT COUNT(*), SUM(net_cents), SUM(vat_cents), SUM(upstream_order IS NOT NULL) FROM ledger WHERE subscription_ref = $SUB AND kind = 'charge'" | tr '\t' ' ')" \
 	"2 5000 1000 2"
-is "the upstream has both domains on the key" \
-	"$(upstream LISTDOMAINS "acmeAccountID=$KID" | jq -r '[.Domains[].domainName] | sort | join(",")')" "$D1,$D2"
+is "the upstream has both domains on the key" "$(up_domains "$KID")" "$D1,$D2"
 dump=$(mariadb-dump --no-defaults -S "$MYSQL_SOCKET" --skip-comments center 2>/dev/null)
 check "the customer-area database does not hold the HMAC key" test -n "$dump" -a "${dump/$HMAC/}" == "$dump"
 check "no log of the stack holds the HMAC key" bash -c "! grep -rqF -- '$HMAC' '$STACK_DIR/log' '$STACK_DIR'/*.log 2>/dev/null"
@@ -160,7 +138,7 @@ is "a quote moves no money" "$(balance "$DEP")" 94000
 api "$DEPKEY" POST "/api/v1/subscriptions/$SUB/domains" "{\"domain\":\"$D3\"}"
 is "adding answers 201 with the domain id and price" "$HTTP_STATUS $(j .price_cents)" "201 685"
 is "the deposit was debited 685 + 137 VAT" "$(balance "$DEP")" $((94000 - 822))
-check "the upstream has the new domain" bash -c "upstream() { curl -sS --cacert '$ACME_CA_BUNDLE' --data-urlencode 'loginName=$CAAS_LOGIN' --data-urlencode 'loginPassword=$CAAS_PASSWORD' --data-urlencode action=LISTDOMAINS --data-urlencode 'acmeAccountID=$KID' '$CAAS_API_BASE/products/!ACMEAdmin'; }; upstream | grep -qF '\"$D3\"'"
+like "the upstream has the new domain" "$(up_domains "$KID")" "$D3"
 api "$DEPKEY" POST "/api/v1/subscriptions/$SUB/domains" "{\"domain\":\"$D3\"}"
 is "adding it twice is refused" "$HTTP_STATUS/$(j .error.field)" "400/domain"
 is "and charged once" "$(balance "$DEP")" $((94000 - 822))

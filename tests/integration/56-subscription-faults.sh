@@ -6,32 +6,9 @@
 # undoes the operation, so that the customer is charged if and only if the
 # subscription or the domain exists, upstream and here.
 . "$ROOT/tests/lib.sh"
+. "$ROOT/tests/integration/subs.bash"
 
-sql() { mariadb --no-defaults -S "$MYSQL_SOCKET" -N center -e "$1"; }
-ctl() { "$CAASCTL" -f "$CENTER_CONF" "$@"; }
-j() { jq -r "$1" "$HTTP_BODY" 2>/dev/null; }
 balance() { sql "SELECT balance_cents FROM accounts WHERE id = $ACC"; }
-api() {
-	if [[ $# -ge 3 ]]; then
-		http "$1" "$2" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' --data-binary "$3"
-	else
-		http "$1" "$2" -H "Authorization: Bearer $KEY"
-	fi
-}
-upstream() {
-	local a=(--data-urlencode "loginName=$CAAS_LOGIN" --data-urlencode "loginPassword=$CAAS_PASSWORD"
-		--data-urlencode "action=$1") f
-	shift
-	for f in "$@"; do a+=(--data-urlencode "$f"); done
-	curl -sS --cacert "$ACME_CA_BUNDLE" --max-time 30 "${a[@]}" "$CAAS_API_BASE/products/!ACMEAdmin"
-}
-up_domains() { upstream LISTDOMAINS "acmeAccountID=$1" | jq -r '[.Domains[]?.domainName] | sort | join(",")'; }
-up_status() {
-	local page
-	for page in 1 2 3 4 5 6 7 8 9 10; do
-		upstream LISTACCOUNTS "page=$page" | jq -r --arg k "$1" '.Accounts[] | select(.acmeAccountID == $k) | .accountStatus'
-	done | head -n1
-}
 FAULT="$STACK_DIR/run/fault"
 # die_at POINT: the next request that reaches POINT kills its worker.
 die_at() { printf '%s\n' "$1" >"$FAULT"; }
@@ -52,7 +29,7 @@ for point in after-insert after-preregister after-adddomain after-charge; do
 	n=$((n + 1))
 	die_at "create:$point"
 	body="{\"type\":\"DV\",\"name\":\"F $point\",\"domains\":[\"c$n-a.$R.test\",\"c$n-b.$R.test\"],\"idempotency_key\":\"$R-c$n\"}"
-	api POST /api/v1/subscriptions "$body"
+	api "$KEY" POST /api/v1/subscriptions "$body"
 	check "create killed at $point: the request fails (HTTP $HTTP_STATUS)" test "$HTTP_STATUS" -ge 500 -o "$HTTP_STATUS" = 000
 	check "the fault fired (its file is consumed)" test ! -e "$FAULT"
 	sub=$(sql "SELECT id FROM subscriptions WHERE account_id = $ACC AND idempotency_key = '$R-c$n'")
@@ -69,7 +46,7 @@ for point in after-insert after-preregister after-adddomain after-charge; do
 		is "create killed at $point: the upstream account has no domain left" "$(up_domains "$acct")" ""
 		is "create killed at $point: the upstream account is deactivated" "$(up_status "$acct")" deactivated
 	fi
-	api POST /api/v1/subscriptions "$body"
+	api "$KEY" POST /api/v1/subscriptions "$body"
 	is "create killed at $point: a retry with the same key answers the same id, failed" \
 		"$HTTP_STATUS $(j .id) $(j .status)" "200 $sub failed"
 	is "the retry did not charge" "$(balance)" "$START"
@@ -78,13 +55,13 @@ done
 # ---- killed after the commit: the subscription exists and is charged once
 die_at "create:after-done"
 body="{\"type\":\"DV\",\"name\":\"F done\",\"domains\":[\"done.$R.test\"],\"idempotency_key\":\"$R-done\"}"
-api POST /api/v1/subscriptions "$body"
+api "$KEY" POST /api/v1/subscriptions "$body"
 sub=$(sql "SELECT id FROM subscriptions WHERE account_id = $ACC AND idempotency_key = '$R-done'")
 is "killed after the final commit: the subscription is active" "$(sql "SELECT status FROM subscriptions WHERE id = $sub")" active
 is "and charged once (3900 + 780)" "$(net_charged "$sub")" 4680
 out=$(ctl reconcile --min-age 0)
 like "reconcile finds nothing to do" "$out" "0 open"
-api POST /api/v1/subscriptions "$body"
+api "$KEY" POST /api/v1/subscriptions "$body"
 is "a retry answers the same id, active, without the HMAC key" "$HTTP_STATUS $(j .id) $(j .status) $(j '.acme.hmac_key // "none"')" "200 $sub active none"
 is "the retry did not charge" "$(net_charged "$sub")" 4680
 START=$(balance)
@@ -92,14 +69,14 @@ START=$(balance)
 # ---- the retry itself finishes the undo (no reconcile run)
 die_at "create:after-preregister"
 body="{\"type\":\"DV\",\"name\":\"F retry\",\"domains\":[\"r.$R.test\"],\"idempotency_key\":\"$R-retry\"}"
-api POST /api/v1/subscriptions "$body"
-api POST /api/v1/subscriptions "$body"
+api "$KEY" POST /api/v1/subscriptions "$body"
+api "$KEY" POST /api/v1/subscriptions "$body"
 rsub=$(j .id)
 is "a retry after a death undoes the first attempt and answers failed" "$HTTP_STATUS $(j .status)" "200 failed"
 is "nothing charged" "$(net_charged "$rsub")" 0
 
 # ---- a subscription to add to and remove from
-api POST /api/v1/subscriptions "{\"type\":\"DV\",\"name\":\"F base\",\"domains\":[\"base.$R.test\"],\"idempotency_key\":\"$R-base\"}"
+api "$KEY" POST /api/v1/subscriptions "{\"type\":\"DV\",\"name\":\"F base\",\"domains\":[\"base.$R.test\"],\"idempotency_key\":\"$R-base\"}"
 SUB=$(j .id) KID=$(j .acme.kid)
 is "a base subscription is created" "$HTTP_STATUS" 201
 START=$(balance)
@@ -107,20 +84,20 @@ charged_dom() { sql "SELECT COALESCE(SUM(IF(kind = 'charge', gross_cents, -gross
 
 # Killed before ADDDOMAIN: the upstream never got it, reconcile undoes it.
 die_at "add:after-insert"
-api POST "/api/v1/subscriptions/$SUB/domains" "{\"domain\":\"a1.$R.test\"}"
+api "$KEY" POST "/api/v1/subscriptions/$SUB/domains" "{\"domain\":\"a1.$R.test\"}"
 did=$(sql "SELECT id FROM subscription_domains WHERE subscription_id = $SUB AND name = 'a1.$R.test'")
 is "add killed before the upstream call: the domain is pending" "$(sql "SELECT status FROM subscription_domains WHERE id = $did")" pending
 like "reconcile undoes it" "$(ctl reconcile --min-age 0)" "1 undone"
 is "the domain failed, nothing charged, upstream without it" \
 	"$(sql "SELECT status FROM subscription_domains WHERE id = $did") $(charged_dom "$did") $(up_domains "$KID")" "failed 0 base.$R.test"
-api POST "/api/v1/subscriptions/$SUB/domains" "{\"domain\":\"a1.$R.test\"}"
+api "$KEY" POST "/api/v1/subscriptions/$SUB/domains" "{\"domain\":\"a1.$R.test\"}"
 is "the customer can add it again" "$HTTP_STATUS" 201
 
 # Killed after ADDDOMAIN, before the charge: the upstream has it, reconcile finishes.
 for point in after-adddomain after-charge; do
 	die_at "add:$point"
 	name="$point.$R.test"
-	api POST "/api/v1/subscriptions/$SUB/domains" "{\"domain\":\"$name\"}"
+	api "$KEY" POST "/api/v1/subscriptions/$SUB/domains" "{\"domain\":\"$name\"}"
 	did=$(sql "SELECT id FROM subscription_domains WHERE subscription_id = $SUB AND name = '$name'")
 	like "add killed at $point: reconcile finishes it" "$(ctl reconcile --min-age 0)" "1 finished"
 	is "add killed at $point: the domain is active and charged once (gross 4680)" \
@@ -133,7 +110,7 @@ for pair in after-removedomain:after-adddomain after-refund:after-charge; do
 	point=${pair%%:*} name="${pair#*:}.$R.test"
 	did=$(sql "SELECT id FROM subscription_domains WHERE subscription_id = $SUB AND name = '$name'")
 	die_at "remove:$point"
-	api DELETE "/api/v1/subscriptions/$SUB/domains/$did"
+	api "$KEY" DELETE "/api/v1/subscriptions/$SUB/domains/$did"
 	like "remove killed at $point: reconcile finishes it" "$(ctl reconcile --min-age 0)" "1 finished"
 	is "remove killed at $point: removed, refunded once (net charge 0)" \
 		"$(sql "SELECT status, refund_cents FROM subscription_domains WHERE id = $did" | tr '\t' ' ') $(charged_dom "$did")" "removed 3900 0"

@@ -19,19 +19,7 @@ export REQUESTS_CA_BUNDLE=$ACME_CA_BUNDLE
 OFFSET_FILE=${CAAS_CLOCK_OFFSET_FILE:?run through ./dev test}
 trap 'rm -f "$OFFSET_FILE"; interop_cleanup' EXIT
 
-sql() { mariadb --no-defaults -S "$MYSQL_SOCKET" -N center -e "$1"; }
-ctl() { "$CAASCTL" -f "$CENTER_CONF" "$@"; }
-j() { jq -r "$1" "$HTTP_BODY" 2>/dev/null; }
-balance() { sql "SELECT balance_cents FROM accounts WHERE id = $1"; }
-api() {
-	local key=$1 method=$2 path=$3
-	if [[ $# -ge 4 ]]; then
-		http "$method" "$path" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
-			--data-binary "$4"
-	else
-		http "$method" "$path" -H "Authorization: Bearer $key"
-	fi
-}
+. "$ROOT/tests/integration/subs.bash"
 # half_up A B: round_half_up(A / B) for A, B >= 0.
 half_up() { echo $(((2 * $1 + $2) / (2 * $2))); }
 vat() { half_up $(($1 * 2000)) 10000; }
@@ -202,14 +190,7 @@ is "m1's certificate (SM) is revoked" "$(cert_status "m1.$R.test")" revoked
 is "d2's certificate (deleted domain of the renewed SD) is revoked at the old end" "$(cert_status "d2.$R.test")" revoked
 is "d1's certificate (SD, renewed) stays valid" "$(cert_status "d1.$R.test")" valid
 acct_of() { sql "SELECT acme_account_id FROM subscriptions WHERE id = $1"; }
-status_up() {
-	curl -sS --cacert "$ACME_CA_BUNDLE" --data-urlencode "loginName=$CAAS_LOGIN" \
-		--data-urlencode "loginPassword=$CAAS_PASSWORD" --data-urlencode action=LISTACCOUNTS \
-		--data-urlencode "page=$2" "$CAAS_API_BASE/products/!ACMEAdmin" |
-		jq -r --arg k "$1" '.Accounts[] | select(.acmeAccountID == $k) | .accountStatus'
-}
-up() { local p s; for p in $(seq 1 20); do s=$(status_up "$1" "$p"); [[ -n "$s" ]] && { echo "$s"; return; }; done; }
-is "the upstream accounts of SD2 and SM are suspended" "$(up "$(acct_of "$SD2")") $(up "$(acct_of "$SM")")" "suspended suspended"
+is "the upstream accounts of SD2 and SM are suspended" "$(up_status "$(acct_of "$SD2")") $(up_status "$(acct_of "$SM")")" "suspended suspended"
 ctl sync >/dev/null
 is "after sync the upstream agrees: e1, m1 and d2 revoked (status 8)" \
 	"$(sql "SELECT GROUP_CONCAT(status_code ORDER BY domain) FROM certificates WHERE domain IN ('e1.$R.test', 'm1.$R.test', 'd2.$R.test')")" "8,8,8"
