@@ -201,9 +201,12 @@ const char *const center_sql[Q__MAX] = {
 	    "AND id > ? ORDER BY id LIMIT 100",
 	[Q_JOURNAL_OPEN_OF_SUB] =
 	    "SELECT id FROM journal WHERE subscription_id = ? AND state = 'open' ORDER BY id",
+	/* Active ones, and those expired less than 100 days ago (their last
+	 * certificates can still change): not the whole history. */
 	[Q_SYNC_SUBS] =
 	    "SELECT id, account_id, acme_account_id, sync_cursor FROM subscriptions "
-	    "WHERE status IN ('active', 'expired') AND acme_account_id IS NOT NULL "
+	    "WHERE (status = 'active' OR (status = 'expired' AND end_date > ?)) "
+	    "AND acme_account_id IS NOT NULL "
 	    "AND (? = 0 OR id = ?) AND id > ? ORDER BY id LIMIT 100",
 	/* updated_at moves only when the status does (assignments run left to right). */
 	[Q_CERT_GET] =

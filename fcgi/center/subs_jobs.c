@@ -510,15 +510,16 @@ int
 subs_sync(const struct subs_env *e, long long sub_id, struct subs_job_stats *st)
 {
 	struct db_res	*r = NULL;
-	char		 lock[SUBS_LOCK_LEN];
+	char		 lock[SUBS_LOCK_LEN], tail[CLOCK_SQL_LEN];
 	long long	 after = 0;
 	int		 rc = 0;
 
+	clock_sql(clock_now() - 100 * 86400, tail);
 	do {
 		db_res_free(r);
 		r = NULL;
-		if (db_run(e->db, Q_SYNC_SUBS, (struct db_param[]){ DB_I(sub_id), DB_I(sub_id),
-		    DB_I(after) }, 3, &r) != 0)
+		if (db_run(e->db, Q_SYNC_SUBS, (struct db_param[]){ DB_S(tail), DB_I(sub_id),
+		    DB_I(sub_id), DB_I(after) }, 4, &r) != 0)
 			return -1;
 		for (size_t i = 0; i < r->nrows; i++) {
 			after = db_cell_int(r, i, 0);
