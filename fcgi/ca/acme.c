@@ -22,6 +22,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "acme.h"
 #include "acme_handlers.h"
 #include "clock.h"
@@ -60,17 +64,38 @@ static const struct {
 
 /* ---- responses ---- */
 
-/* A fresh nonce in Replay-Nonce; stored so any worker can accept it. */
+/*
+ * Nonces (RFC 8555 §6.5) are stateless until used: 8 bytes of expiry
+ * (seconds, big-endian), 8 random bytes and the first 16 bytes of their
+ * HMAC-SHA256 under the nonce key every worker derives from the CA
+ * config, base64url. Handing one out writes nothing; using one inserts
+ * it into `nonces` (the used set, purged after expiry), whose primary
+ * key makes it usable exactly once across all workers and hosts.
+ */
+#define NONCE_RAW	32
+#define NONCE_SIGNED	16
+
+static void
+nonce_mac(const struct ca_conf *conf, const unsigned char *raw, unsigned char mac[32])
+{
+	(void)HMAC(EVP_sha256(), conf->nonce_key, sizeof(conf->nonce_key), raw, NONCE_SIGNED, mac, NULL);
+}
+
+/* A fresh nonce in Replay-Nonce. */
 static void
 add_nonce(struct actx *ax)
 {
-	char	 tok[TOKEN_B64_LEN + 1], exp[CLOCK_SQL_LEN];
+	unsigned char	 raw[NONCE_RAW], mac[32];
+	char		 tok[TOKEN_B64_LEN + 1];
+	unsigned long long exp = (unsigned long long)(clock_now() + ax->conf->nonce_ttl);
 
-	if (crypto_token(tok) == -1)
+	for (int i = 0; i < 8; i++)
+		raw[i] = (unsigned char)(exp >> (56 - 8 * i));
+	if (crypto_random(raw + 8, 8) == -1)
 		return;
-	clock_sql(clock_now() + ax->conf->nonce_ttl, exp);
-	if (db_run(ax->db, A_NONCE_INSERT, (struct db_param[]){ DB_S(tok), DB_S(exp) }, 2, NULL) != 0)
-		return;
+	nonce_mac(ax->conf, raw, mac);
+	memcpy(raw + NONCE_SIGNED, mac, NONCE_RAW - NONCE_SIGNED);
+	b64url_encode(raw, NONCE_RAW, tok);
 	resp_header(ax->req, "Replay-Nonce", tok);
 }
 
@@ -232,8 +257,8 @@ h_new_nonce(struct actx *ax)
 {
 	char	 now[CLOCK_SQL_LEN];
 
-	/* Nonces handed out and never used expire here, a bounded batch at a
-	 * time (consumed ones are deleted when used). */
+	/* Used nonces past their expiry leave the used set here, a bounded
+	 * batch at a time. */
 	clock_sql(clock_now(), now);
 	(void)db_run(ax->db, A_NONCE_PURGE, (struct db_param[]){ DB_S(now) }, 1, NULL);
 	common_headers(ax);
@@ -309,28 +334,36 @@ kid_account(struct actx *ax, const char *kid)
 	return load_account(ax, id);
 }
 
+/* §6.5: signed by us, not expired, and never used before (one insert). */
 static int
 consume_nonce(struct actx *ax, const char *nonce)
 {
-	char		 now[CLOCK_SQL_LEN];
-	struct db_res	*r = NULL;
+	unsigned char	 raw[NONCE_RAW + 2], mac[32];
+	char		 exp_s[CLOCK_SQL_LEN];
+	unsigned long long exp = 0;
 	int		 rc;
-	unsigned long long n;
 
-	if (nonce == NULL || strlen(nonce) != TOKEN_B64_LEN) {
+	if (nonce == NULL || strlen(nonce) != TOKEN_B64_LEN ||
+	    b64url_decode(nonce, TOKEN_B64_LEN, raw, sizeof(raw)) != NONCE_RAW) {
 		acme_problem(ax, PB_BAD_NONCE, "the nonce is missing or malformed");
 		return -1;
 	}
-	clock_sql(clock_now(), now);
-	rc = db_run(ax->db, A_NONCE_CONSUME, (struct db_param[]){ DB_S(nonce), DB_S(now) }, 2, &r);
-	if (rc != 0) {
-		acme_db_problem(ax, rc);
+	nonce_mac(ax->conf, raw, mac);
+	for (int i = 0; i < 8; i++)
+		exp = exp << 8 | raw[i];
+	if (CRYPTO_memcmp(mac, raw + NONCE_SIGNED, NONCE_RAW - NONCE_SIGNED) != 0 ||
+	    exp <= (unsigned long long)clock_now()) {
+		acme_problem(ax, PB_BAD_NONCE, "the nonce was never issued here, or it expired");
 		return -1;
 	}
-	n = r->affected;
-	db_res_free(r);
-	if (n != 1) {
-		acme_problem(ax, PB_BAD_NONCE, "the nonce was already used, expired or never issued");
+	clock_sql((time_t)exp, exp_s);
+	rc = db_run(ax->db, A_NONCE_USE, (struct db_param[]){ DB_S(nonce), DB_S(exp_s) }, 2, NULL);
+	if (rc == DB_EDUP) {
+		acme_problem(ax, PB_BAD_NONCE, "the nonce was already used");
+		return -1;
+	}
+	if (rc != 0) {
+		acme_db_problem(ax, rc);
 		return -1;
 	}
 	return 0;

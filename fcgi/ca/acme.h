@@ -42,8 +42,7 @@ enum problem {
 
 /* ---- SQL (acme_sql.c) ---- */
 enum astmt {
-	A_NONCE_INSERT,
-	A_NONCE_CONSUME,
+	A_NONCE_USE,
 	A_NONCE_PURGE,
 	A_EAB_BY_KID,
 	A_EAB_ACTIVATE,

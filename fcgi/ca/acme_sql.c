@@ -13,10 +13,9 @@
 	"e.org_name, e.org_city, e.org_country"
 
 const char *const acme_sql[A__MAX] = {
-	[A_NONCE_INSERT] =
+	/* The used set: the primary key refuses a second use. */
+	[A_NONCE_USE] =
 	    "INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)",
-	[A_NONCE_CONSUME] =
-	    "DELETE FROM nonces WHERE nonce = ? AND expires_at > ?",
 	[A_NONCE_PURGE] =
 	    "DELETE FROM nonces WHERE expires_at <= ? LIMIT 1000",
 	[A_EAB_BY_KID] =

@@ -57,6 +57,7 @@ struct ca_conf {
 	char	*db_password;
 	char	*reseller_password;	/* from reseller_password_file */
 	unsigned char eab_key[32];
+	unsigned char nonce_key[32];	/* HMAC-SHA256(eab_key, "acme-nonce-v1"): signs nonces */
 };
 
 /* Load path (or $CA_CONFIG, or /etc/acme-caas/ca.conf); exits with the reason on error.

@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +103,10 @@ ca_conf_load(struct ca_conf *c, const char *path, const char *prog)
 	}
 	OPENSSL_cleanse(hex, strlen(hex));
 	free(hex);
+	/* Every worker on every host derives the same nonce key (acme.c). */
+	if (HMAC(EVP_sha256(), c->eab_key, sizeof(c->eab_key), (const unsigned char *)"acme-nonce-v1",
+	    13, c->nonce_key, NULL) == NULL)
+		fatalx("config: cannot derive the nonce key");
 	conf_log_setup(path, prog, c->log, c->log_level);
 }
 
@@ -112,6 +119,7 @@ ca_conf_free(struct ca_conf *c)
 		OPENSSL_cleanse(c->reseller_password, strlen(c->reseller_password));
 	free(c->reseller_password);
 	OPENSSL_cleanse(c->eab_key, sizeof(c->eab_key));
+	OPENSSL_cleanse(c->nonce_key, sizeof(c->nonce_key));
 	memset(c, 0, sizeof(*c));
 }
 
