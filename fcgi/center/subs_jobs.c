@@ -512,13 +512,13 @@ subs_sync(const struct subs_env *e, long long sub_id, struct subs_job_stats *st)
 	struct db_res	*r = NULL;
 	char		 lock[SUBS_LOCK_LEN];
 	long long	 after = 0;
-	int		 rc = 0;
+	int		 rc = 0, one = sub_id > 0;
 
 	do {
 		db_res_free(r);
 		r = NULL;
-		if (db_run(e->db, Q_SYNC_SUBS, (struct db_param[]){ DB_I(sub_id), DB_I(sub_id),
-		    DB_I(after) }, 3, &r) != 0)
+		if (one ? db_run(e->db, Q_SYNC_SUB_ONE, (struct db_param[]){ DB_I(sub_id) }, 1, &r) != 0 :
+		    db_run(e->db, Q_SYNC_SUBS, (struct db_param[]){ DB_I(after) }, 1, &r) != 0)
 			return -1;
 		for (size_t i = 0; i < r->nrows; i++) {
 			after = db_cell_int(r, i, 0);
@@ -535,7 +535,7 @@ subs_sync(const struct subs_env *e, long long sub_id, struct subs_job_stats *st)
 				st->done++;
 			subs_unlock(e->db, lock);
 		}
-	} while (r->nrows == 100);
+	} while (!one && r->nrows == 100);
 	db_res_free(r);
 	return rc;
 }
