@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -69,6 +70,29 @@ parse_error(struct caas_result *res)
 }
 
 /*
+ * The process's easy handle: one per process, so consecutive calls reuse
+ * its connection cache (keep-alive, TLS session) instead of paying a TCP
+ * and TLS handshake each (a job makes thousands of calls: caasctl sync,
+ * renew; tests/bench/jobs). Options are cleared with curl_easy_reset
+ * after each call, which keeps the connections. A forked child (FastCGI
+ * workers) never uses its parent's handle, whose sockets it shares: it
+ * makes its own. NULL when curl cannot make one. The handle lives until
+ * the process exits.
+ */
+static CURL *
+handle(void)
+{
+	static CURL	*c;
+	static pid_t	 owner;
+
+	if (c != NULL && owner == getpid())
+		return c;
+	if ((c = curl_easy_init()) != NULL)
+		owner = getpid();
+	return c;
+}
+
+/*
  * POST the form (login, optional action, fields) to <base>/products/<product>:
  * 0 with res->http_status and the answer in *answer, or CAAS_TRANSPORT
  * with res->detail set. The request body, which holds the password, is
@@ -92,7 +116,7 @@ post(const struct center_conf *conf, const char *product, const char *action,
 		goto out;
 	}
 	snprintf(url, sizeof(url), "%s/products/%s", conf->caas_api_base, product);
-	if ((c = curl_easy_init()) == NULL || form_body(c, conf, action, fields, &body) == -1) {
+	if ((c = handle()) == NULL || form_body(c, conf, action, fields, &body) == -1) {
 		snprintf(res->detail, sizeof(res->detail), "cannot build the request");
 		goto out;
 	}
@@ -120,7 +144,7 @@ post(const struct center_conf *conf, const char *product, const char *action,
 	rc = 0;
 out:
 	if (c != NULL)
-		curl_easy_cleanup(c);
+		curl_easy_reset(c);	/* no pointer into this frame survives; connections do */
 	if (body.p != NULL)
 		memset(body.p, 0, body.len);
 	buf_free(&body);

@@ -201,13 +201,16 @@ const char *const center_sql[Q__MAX] = {
 	    "AND id > ? ORDER BY id LIMIT 100",
 	[Q_JOURNAL_OPEN_OF_SUB] =
 	    "SELECT id FROM journal WHERE subscription_id = ? AND state = 'open' ORDER BY id",
-	/* Active ones, and those expired less than 100 days ago (their last
-	 * certificates can still change): not the whole history. */
+	/* A page of what sync visits (0008_jobs_indexes.sql): an index range on
+	 * subscriptions_sync, so a run reads the active subscriptions and the
+	 * newly expired ones, never the expired history. */
 	[Q_SYNC_SUBS] =
 	    "SELECT id, account_id, acme_account_id, sync_cursor FROM subscriptions "
-	    "WHERE (status = 'active' OR (status = 'expired' AND end_date > ?)) "
-	    "AND acme_account_id IS NOT NULL "
-	    "AND (? = 0 OR id = ?) AND id > ? ORDER BY id LIMIT 100",
+	    "WHERE sync_pending = 1 AND id > ? AND acme_account_id IS NOT NULL ORDER BY id LIMIT 100",
+	/* caasctl sync --subscription: the one asked for, even if synced since its expiry. */
+	[Q_SYNC_SUB_ONE] =
+	    "SELECT id, account_id, acme_account_id, sync_cursor FROM subscriptions "
+	    "WHERE id = ? AND status IN ('active', 'expired') AND acme_account_id IS NOT NULL",
 	/* updated_at moves only when the status does (assignments run left to right). */
 	[Q_CERT_GET] =
 	    "SELECT id, status_code FROM certificates WHERE subscription_id = ? AND order_number = ?",

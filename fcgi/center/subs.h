@@ -168,10 +168,13 @@ struct subs_job_stats {
 int	subs_reconcile(const struct subs_env *, long min_age, struct subs_job_stats *);
 
 /*
- * Pull GETLASTORDER for active subscriptions (or one, id > 0) and
- * record each certificate as SGACME-<orderNumber>: from the page of
- * the oldest certificate that can still change, so the cost grows with
- * new and live certificates, not with history.
+ * Pull GETLASTORDER for active subscriptions and those expired since
+ * their last sync (or one, id > 0, active or expired) and record each
+ * certificate as SGACME-<orderNumber>: from the page of the oldest
+ * certificate that can still change, so the cost grows with new and
+ * live certificates, not with history. One upstream call per
+ * subscription visited (and per further page); the expired history
+ * costs nothing (schema/center/0008_jobs_indexes.sql).
  */
 int	subs_sync(const struct subs_env *, long long subscription_id, struct subs_job_stats *);
 

@@ -507,19 +507,31 @@ sync_sub(const struct subs_env *e, const struct db_res *s, size_t i, struct subs
 }
 
 int
+subs_sync_locked(const struct subs_env *e, long long sub_id)
+{
+	struct subs_job_stats	 st = { 0 };
+	struct db_res		*r = NULL;
+	int			 rc = -1;
+
+	if (db_run(e->db, Q_SYNC_SUB_ONE, (struct db_param[]){ DB_I(sub_id) }, 1, &r) == 0)
+		rc = r->nrows == 1 ? sync_sub(e, r, 0, &st) : 0;
+	db_res_free(r);
+	return rc;
+}
+
+int
 subs_sync(const struct subs_env *e, long long sub_id, struct subs_job_stats *st)
 {
 	struct db_res	*r = NULL;
-	char		 lock[SUBS_LOCK_LEN], tail[CLOCK_SQL_LEN];
+	char		 lock[SUBS_LOCK_LEN];
 	long long	 after = 0;
-	int		 rc = 0;
+	int		 rc = 0, one = sub_id > 0;
 
-	clock_sql(clock_now() - 100 * 86400, tail);
 	do {
 		db_res_free(r);
 		r = NULL;
-		if (db_run(e->db, Q_SYNC_SUBS, (struct db_param[]){ DB_S(tail), DB_I(sub_id),
-		    DB_I(sub_id), DB_I(after) }, 4, &r) != 0)
+		if (one ? db_run(e->db, Q_SYNC_SUB_ONE, (struct db_param[]){ DB_I(sub_id) }, 1, &r) != 0 :
+		    db_run(e->db, Q_SYNC_SUBS, (struct db_param[]){ DB_I(after) }, 1, &r) != 0)
 			return -1;
 		for (size_t i = 0; i < r->nrows; i++) {
 			after = db_cell_int(r, i, 0);
@@ -536,7 +548,7 @@ subs_sync(const struct subs_env *e, long long sub_id, struct subs_job_stats *st)
 				st->done++;
 			subs_unlock(e->db, lock);
 		}
-	} while (r->nrows == 100);
+	} while (!one && r->nrows == 100);
 	db_res_free(r);
 	return rc;
 }

@@ -467,7 +467,10 @@ expire_one(const struct subs_env *e, long long id, struct subs_job_stats *st)
 		goto out;
 	}
 	snprintf(end, sizeof(end), "%.10s 00:00:00", db_cell(s, 0, 10));
-	if (db_cell(s, 0, 6) != NULL && suspend(e, db_cell(s, 0, 6)) != 0)
+	/* Suspended first, so nothing new is issued; then synced, so the
+	 * certificates issued since the last sync are revoked too. */
+	if (db_cell(s, 0, 6) != NULL && (suspend(e, db_cell(s, 0, 6)) != 0 ||
+	    subs_sync_locked(e, id) != 0))
 		goto out;
 	if (db_run(e->db, Q_CERTS_OUTLIVING, (struct db_param[]){ DB_I(id), DB_S(end) }, 2, &r) != 0 ||
 	    (revoked = revoke_rows(e, r)) < 0)
