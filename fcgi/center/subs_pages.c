@@ -430,12 +430,17 @@ h_acme_create(struct ctx *c)
 	struct subs_error	 err;
 	struct quote		*q = NULL;
 	struct model		*m = NULL;
+	struct db_res		*org = NULL;
 	int			 rc = 500, ok;
 
 	form_read(c, &f);
 	if ((rq = malloc(sizeof(*rq))) == NULL || (q = malloc(sizeof(*q))) == NULL)
 		goto out;
-	ok = form_parse(c, &e, &f, rq, &err) == 0 && subs_quote_new(&e, rq->level, &rq->domains, q, &err) == 0;
+	/* The preview refuses what "Subscribe" would: an OV or QWAC quote
+	 * without an approved organization is no quote. */
+	ok = form_parse(c, &e, &f, rq, &err) == 0 && subs_check_org(&e, rq, &org, &err) == 0 &&
+	    subs_quote_new(&e, rq->level, &rq->domains, q, &err) == 0;
+	db_res_free(org);
 	if (ok && f.action != NULL && strcmp(f.action, "subscribe") == 0) {
 		if (subs_create(&e, rq, &out, &err) == 0) {
 			rc = credentials_page(c, &e, &out, rq->name);
