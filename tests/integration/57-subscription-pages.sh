@@ -256,6 +256,10 @@ sql "INSERT INTO certificates (account_id, subscription_id, domain_id, order_num
 	domain, serial, not_before, not_after, status, status_code, upstream_page, first_seen_at, updated_at)
 	VALUES ($ACC, $SUB, $D1ID, ${REF#SGACME-}, '$REF', 1, '$D3', 'ab57', NOW(), NOW() + INTERVAL 90 DAY,
 	'valid', 6, 1, NOW(), NOW())"
+ctl sync --subscription "$SUB" >/dev/null
+http GET "/acme/$SUB"
+is "after a sync the details page counts the certificate and lists it" \
+	"$(xp "//*[@id='certificates-delivered']") $(xp "//*[@id='certificates-section']//tbody/tr[1]/td[1]")" "1 $REF"
 http GET "/certificates?q=c.$R"
 is "the owner's certificate search finds the certificate" \
 	"$(xp "//table[@id='cert-table']/tbody/tr[1]/td[1]") $(xcount "//table[@id='cert-table']/tbody/tr")" "$REF 1"
