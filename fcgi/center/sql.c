@@ -230,32 +230,34 @@ const char *const center_sql[Q__MAX] = {
 	    "AND status IN ('valid', 'pending') AND (not_after IS NULL OR not_after > ?)",
 	[Q_SUB_SET_CURSOR] =
 	    "UPDATE subscriptions SET sync_cursor = ?, last_sync_at = ? WHERE id = ?",
+	/* sync is the only writer of certificates: it keeps the counter. */
+	[Q_SUB_CERTS_RECOUNT] =
+	    "UPDATE subscriptions SET certificates_count = "
+	    "(SELECT COUNT(*) FROM certificates c WHERE c.subscription_id = ?) WHERE id = ?",
 	/* ---- pages (subs_pages.c) ---- */
 	[Q_SUBS_PAGE] =
 	    "SELECT s.id, s.name, s.level, s.status, o.name, s.start_date, s.end_date, "
 	    "s.auto_renew, s.created_at, "
 	    "(SELECT COUNT(*) FROM subscription_domains d WHERE d.subscription_id = s.id "
-	    "AND d.status = 'active'), "
-	    "(SELECT COUNT(*) FROM certificates c WHERE c.subscription_id = s.id) "
+	    "AND d.status = 'active'), s.certificates_count "
 	    "FROM subscriptions s LEFT JOIN organizations o ON o.id = s.organization_id "
 	    "WHERE s.account_id = ? AND s.status <> 'failed' ORDER BY s.id DESC LIMIT ? OFFSET ?",
 	[Q_SUBS_COUNT] =
 	    "SELECT COUNT(*) FROM subscriptions WHERE account_id = ? AND status <> 'failed'",
+	/* The domains shown (active and removed), the active ones, and the
+	 * certificates (a counter: a COUNT(*) over thousands of certificates
+	 * at every page view was most of the page's database time). */
 	[Q_SUB_DETAIL] =
-	    "SELECT (SELECT COUNT(*) FROM subscription_domains d WHERE d.subscription_id = ? "
-	    "AND d.status = 'active'), "
-	    "(SELECT COUNT(*) FROM certificates c WHERE c.subscription_id = ?)",
+	    "SELECT COUNT(*), COALESCE(SUM(d.status = 'active'), 0), "
+	    "(SELECT s.certificates_count FROM subscriptions s WHERE s.id = ?) "
+	    "FROM subscription_domains d WHERE d.subscription_id = ? "
+	    "AND d.status IN ('active', 'removed')",
 	[Q_DOMS_PAGE] =
 	    "SELECT " DOM_COLS " FROM subscription_domains WHERE subscription_id = ? "
 	    "AND status IN ('active', 'removed') ORDER BY id LIMIT ? OFFSET ?",
-	[Q_DOMS_COUNT] =
-	    "SELECT COUNT(*) FROM subscription_domains WHERE subscription_id = ? "
-	    "AND status IN ('active', 'removed')",
 	[Q_CERTS_PAGE] =
 	    "SELECT reference, domain, serial, not_before, not_after, status, subscription_id, '' "
 	    "FROM certificates WHERE subscription_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-	[Q_CERTS_COUNT] =
-	    "SELECT COUNT(*) FROM certificates WHERE subscription_id = ?",
 	/* q is matched as a substring of the domain (LIKE, escaped by the
 	 * caller) or as the exact reference. */
 	[Q_CERTS_SEARCH] =

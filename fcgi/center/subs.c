@@ -410,9 +410,8 @@ key_lock_name(long long account_id, const char *key, char out[SUBS_LOCK_LEN])
 	snprintf(out, SUBS_LOCK_LEN, "caas-key-%.40s", hex);
 }
 
-/* The organization for OV/QWAC: owned, with an approved pre-validation. */
-static int
-check_org(const struct subs_env *e, const struct subs_create_req *rq, struct db_res **org,
+int
+subs_check_org(const struct subs_env *e, const struct subs_create_req *rq, struct db_res **org,
     struct subs_error *err)
 {
 	int	 rc;
@@ -786,7 +785,7 @@ subs_create(const struct subs_env *e, const struct subs_create_req *rq,
 		subs_err(err, 500, NULL, "err.500", NULL);
 		goto out;
 	}
-	if (check_org(e, rq, &org, err) != 0 || subs_quote_new(e, rq->level, &rq->domains, q, err) != 0 ||
+	if (subs_check_org(e, rq, &org, err) != 0 || subs_quote_new(e, rq->level, &rq->domains, q, err) != 0 ||
 	    check_funds(e, q->gross_cents, err) != 0 || server_url(e, rq->level, out->server, err) != 0 ||
 	    create_intent(e, rq, q, out->server, &sub_id, &jid, err) != 0)
 		goto out;

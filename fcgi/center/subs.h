@@ -113,6 +113,17 @@ struct subs_created {
 };
 
 /*
+ * The organization of rq: none for DV (or one the account owns), for OV
+ * and QWAC one the account owns with an approved pre-validation for that
+ * level. 0 with *org (its row, or NULL for none; the caller frees it), or
+ * -1 with err (400, field "organization_id"). subs_create checks it too;
+ * the creation form's preview calls it so that a preview never prices
+ * what "Subscribe" would refuse.
+ */
+int	subs_check_org(const struct subs_env *, const struct subs_create_req *,
+	    struct db_res **org, struct subs_error *);
+
+/*
  * Create a subscription (DESIGN.md §1): PREREGISTER and ADDDOMAIN
  * upstream, charge every domain in one billing transaction, mark it
  * active. Requests with the same idempotency key are serialised; a

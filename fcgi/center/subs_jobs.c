@@ -465,6 +465,15 @@ sync_order(const struct subs_env *e, long long acct_id, long long sub_id, json_t
 	return rc;
 }
 
+/* The subscription's certificates_count, after sync wrote its certificates. */
+static void
+sync_recount(const struct subs_env *e, long long sub_id)
+{
+	if (db_run(e->db, Q_SUB_CERTS_RECOUNT, (struct db_param[]){ DB_I(sub_id), DB_I(sub_id) },
+	    2, NULL) != 0)
+		log_warnx("sync: subscription %lld: certificates not recounted", sub_id);
+}
+
 /* From the page of the oldest certificate that can still change. */
 static int
 sync_sub(const struct subs_env *e, const struct db_res *s, size_t i, struct subs_job_stats *st)
@@ -486,6 +495,7 @@ sync_sub(const struct subs_env *e, const struct db_res *s, size_t i, struct subs
 		if (subs_upstream(e, "GETLASTORDER", f, &res, NULL, &err) != 0) {
 			log_warnx("sync: subscription %lld: %s", sub_id, err.detail);
 			caas_result_free(&res);
+			sync_recount(e, sub_id);	/* the pages before were recorded */
 			return -1;
 		}
 		n = json_array_size(json_object_get(res.json, "Orders"));
@@ -495,6 +505,7 @@ sync_sub(const struct subs_env *e, const struct db_res *s, size_t i, struct subs
 		caas_result_free(&res);
 		last = page;
 	}
+	sync_recount(e, sub_id);
 	subs_now(now);
 	if (rc == 0 && (rc = db_run(e->db, Q_SYNC_CURSOR, (struct db_param[]){ DB_I(sub_id), DB_S(now) },
 	    2, &r)) == 0) {

@@ -151,19 +151,16 @@ cert_rows(xmlNodePtr list, const struct db_res *r, int with_sub)
 	}
 }
 
+/* nd domains shown (active and removed), nc certificates. */
 static int
-detail_tables(struct ctx *c, xmlNodePtr root, long long id, long dpage, long cpage)
+detail_tables(struct ctx *c, xmlNodePtr root, long long id, long dpage, long cpage,
+    long long nd, long long nc)
 {
 	struct db_res	*d = NULL, *k = NULL;
 	xmlNodePtr	 list, n;
-	long long	 nd, nc;
 	int		 rc;
 
-	nd = count_of(c, Q_DOMS_COUNT, (struct db_param[]){ DB_I(id) }, 1, &rc);
-	if (rc == 0)
-		nc = count_of(c, Q_CERTS_COUNT, (struct db_param[]){ DB_I(id) }, 1, &rc);
-	if (rc != 0 ||
-	    (rc = db_run(c->db, Q_DOMS_PAGE, (struct db_param[]){ DB_I(id), DB_I(WEB_PAGE_SIZE),
+	if ((rc = db_run(c->db, Q_DOMS_PAGE, (struct db_param[]){ DB_I(id), DB_I(WEB_PAGE_SIZE),
 	    DB_I((dpage - 1) * WEB_PAGE_SIZE) }, 3, &d)) != 0 ||
 	    (rc = db_run(c->db, Q_CERTS_PAGE, (struct db_param[]){ DB_I(id), DB_I(WEB_PAGE_SIZE),
 	    DB_I((cpage - 1) * WEB_PAGE_SIZE) }, 3, &k)) != 0)
@@ -196,6 +193,7 @@ model_sub_detail(struct ctx *c, xmlNodePtr root, long long id, long dpage, long 
 {
 	struct db_res	*s = NULL, *n = NULL;
 	xmlNodePtr	 a;
+	long long	 nd, nc;
 	int		 rc;
 
 	if ((rc = db_run(c->db, Q_SUB_GET, (struct db_param[]){ DB_I(id), DB_I(c->who.account_id) },
@@ -220,14 +218,16 @@ model_sub_detail(struct ctx *c, xmlNodePtr root, long long id, long dpage, long 
 	m_bool(root, "auto_renew", db_cell_int(s, 0, 11) != 0);
 	m_textn(root, "renewal_error", db_cell(s, 0, 13));
 	m_time(root, "created_at", db_cell(s, 0, 14));
-	m_int(root, "active_domains", db_cell_int(n, 0, 0));
-	m_int(root, "certificates_delivered", db_cell_int(n, 0, 1));
+	nd = db_cell_int(n, 0, 0);
+	nc = db_cell_int(n, 0, 2);
+	m_int(root, "active_domains", db_cell_int(n, 0, 1));
+	m_int(root, "certificates_delivered", nc);
 	a = m_obj(root, "acme");
 	m_text(a, "server", db_cell(s, 0, 8));
 	m_textn(a, "kid", db_cell(s, 0, 7));
 	db_res_free(s);
 	db_res_free(n);
-	return detail_tables(c, root, id, dpage, cpage);
+	return detail_tables(c, root, id, dpage, cpage, nd, nc);
 }
 
 /* LIKE pattern "%q%" with the wildcards of q escaped. */
@@ -418,12 +418,17 @@ h_acme_create(struct ctx *c)
 	struct subs_error	 err;
 	struct quote		*q = NULL;
 	struct model		*m = NULL;
+	struct db_res		*org = NULL;
 	int			 rc = 500, ok;
 
 	form_read(c, &f);
 	if ((rq = malloc(sizeof(*rq))) == NULL || (q = malloc(sizeof(*q))) == NULL)
 		goto out;
-	ok = form_parse(c, &e, &f, rq, &err) == 0 && subs_quote_new(&e, rq->level, &rq->domains, q, &err) == 0;
+	/* The preview refuses what "Subscribe" would: an OV or QWAC quote
+	 * without an approved organization is no quote. */
+	ok = form_parse(c, &e, &f, rq, &err) == 0 && subs_check_org(&e, rq, &org, &err) == 0 &&
+	    subs_quote_new(&e, rq->level, &rq->domains, q, &err) == 0;
+	db_res_free(org);
 	if (ok && f.action != NULL && strcmp(f.action, "subscribe") == 0) {
 		if (subs_create(&e, rq, &out, &err) == 0) {
 			rc = credentials_page(c, &e, &out, rq->name);
