@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "billing.h"
+#include "billing_int.h"
 #include "clock.h"
 #include "log.h"
 
@@ -202,8 +203,8 @@ billing_db_open(const struct db_conf *conf)
 	return db_open(conf, billing_sql, BQ__MAX, 0);
 }
 
-static enum billing_rc
-from_db(int rc)
+enum billing_rc
+billing_from_db(int rc)
 {
 	switch (rc) {
 	case 0:
@@ -244,7 +245,7 @@ account_read(struct db *db, int stmt, long long id, struct billing_account *a)
 	struct db_res	*r = NULL;
 	enum billing_rc	 rc;
 
-	if ((rc = from_db(db_run(db, stmt, (struct db_param[]){ DB_I(id) }, 1, &r))) != BILLING_OK)
+	if ((rc = billing_from_db(db_run(db, stmt, (struct db_param[]){ DB_I(id) }, 1, &r))) != BILLING_OK)
 		goto out;
 	rc = r->nrows == 1 ? account_row(r, a) : BILLING_ENOACCOUNT;
 out:
@@ -266,7 +267,7 @@ billing_price(struct db *db, long long account_id, const char *product_code, lon
 
 	if (product_code == NULL)
 		return BILLING_ENOPRODUCT;
-	rc = from_db(db_run(db, BQ_PRICE, (struct db_param[]){ DB_I(account_id),
+	rc = billing_from_db(db_run(db, BQ_PRICE, (struct db_param[]){ DB_I(account_id),
 	    DB_S(product_code) }, 2, &r));
 	if (rc != BILLING_OK)
 		goto out;
@@ -345,7 +346,7 @@ open_invoice(struct db *db, long long account_id, const char *now, long long *id
 	enum billing_rc	 rc;
 
 	snprintf(period, sizeof(period), "%.7s", now);	/* "YYYY-MM" of "YYYY-MM-DD ..." */
-	rc = from_db(db_run(db, BQ_INVOICE_OPEN, (struct db_param[]){ DB_I(account_id),
+	rc = billing_from_db(db_run(db, BQ_INVOICE_OPEN, (struct db_param[]){ DB_I(account_id),
 	    DB_S(period) }, 2, &r));
 	if (rc != BILLING_OK)
 		goto out;
@@ -355,7 +356,7 @@ open_invoice(struct db *db, long long account_id, const char *now, long long *id
 	}
 	db_res_free(r);
 	r = NULL;
-	rc = from_db(db_run(db, BQ_INVOICE_INSERT, (struct db_param[]){ DB_I(account_id),
+	rc = billing_from_db(db_run(db, BQ_INVOICE_INSERT, (struct db_param[]){ DB_I(account_id),
 	    DB_S(period), DB_S(now) }, 3, &r));
 	if (rc == BILLING_OK)
 		*id = (long long)r->insert_id;
@@ -387,7 +388,7 @@ ledger_insert(struct db *db, const struct billing_req *q, enum billing_kind kind
 	db_res_free(r);
 	/* The account lock serialises one account's keys: a duplicate here is
 	 * another account's movement that holds this key. */
-	return drc == DB_EDUP ? BILLING_EKEY : from_db(drc);
+	return drc == DB_EDUP ? BILLING_EKEY : billing_from_db(drc);
 }
 
 /* Deposit: move the balance by gross, in the direction of kind. */
@@ -402,7 +403,7 @@ move_balance(struct db *db, enum billing_kind kind, const struct billing_account
 	if (delta > 0 && a->balance_cents > LLONG_MAX - delta)
 		return BILLING_EINVAL;
 	res->balance_cents = a->balance_cents + delta;
-	return from_db(db_run(db, BQ_BALANCE_ADD, (struct db_param[]){ DB_I(delta),
+	return billing_from_db(db_run(db, BQ_BALANCE_ADD, (struct db_param[]){ DB_I(delta),
 	    DB_I(a->id) }, 2, NULL));
 }
 
@@ -418,12 +419,12 @@ add_line(struct db *db, const struct billing_req *q, enum billing_kind kind,
 
 	if (desc == NULL)
 		desc = q->product_code != NULL ? q->product_code : billing_kind_names[kind];
-	rc = from_db(db_run(db, BQ_LINE_INSERT, (struct db_param[]){ DB_I(res->invoice_id),
+	rc = billing_from_db(db_run(db, BQ_LINE_INSERT, (struct db_param[]){ DB_I(res->invoice_id),
 	    DB_I(res->ledger_id), DB_S(desc), DB_I(s * res->net_cents),
 	    DB_I(s * res->vat_cents), DB_I(s * res->gross_cents) }, 6, NULL));
 	if (rc != BILLING_OK)
 		return rc;
-	rc = from_db(db_run(db, BQ_INVOICE_ADD, (struct db_param[]){ DB_I(s * res->net_cents),
+	rc = billing_from_db(db_run(db, BQ_INVOICE_ADD, (struct db_param[]){ DB_I(s * res->net_cents),
 	    DB_I(s * res->vat_cents), DB_I(s * res->gross_cents), DB_I(res->invoice_id) },
 	    4, &r));
 	/* Closed meanwhile by a job that skipped the account lock: retry. */
@@ -449,7 +450,7 @@ move_locked(struct db *db, const struct billing_req *q, enum billing_kind kind,
 
 	if (kind == BILLING_CREDIT && a->type != BILLING_DEPOSIT)
 		return BILLING_EKIND;
-	rc = from_db(db_run(db, BQ_LEDGER_BY_KEY, (struct db_param[]){
+	rc = billing_from_db(db_run(db, BQ_LEDGER_BY_KEY, (struct db_param[]){
 	    DB_S(q->idempotency_key) }, 1, &r));
 	if (rc != BILLING_OK || r->nrows == 1) {
 		if (rc == BILLING_OK)
@@ -499,7 +500,7 @@ move(struct db *db, const struct billing_req *q, size_t n, enum billing_kind kin
 	for (size_t i = 0; i < n; i++)
 		if (!req_ok(&q[i]) || q[i].account_id != q[0].account_id)
 			return BILLING_EINVAL;
-	if ((rc = from_db(db_begin(db))) != BILLING_OK)
+	if ((rc = billing_from_db(db_begin(db))) != BILLING_OK)
 		goto out;
 	begun = 1;
 	if ((rc = account_read(db, BQ_ACCOUNT_LOCK, q[0].account_id, &a)) != BILLING_OK)
@@ -509,7 +510,7 @@ move(struct db *db, const struct billing_req *q, size_t n, enum billing_kind kin
 			goto out;
 		a.balance_cents = res[i].balance_cents;
 	}
-	if ((rc = from_db(db_commit(db))) != BILLING_OK)
+	if ((rc = billing_from_db(db_commit(db))) != BILLING_OK)
 		goto out;
 	begun = 0;
 out:
@@ -591,7 +592,7 @@ billing_ledger(struct db *db, long long account_id, long long after_id,
 	*n = 0;
 	if (max == 0 || max > BILLING_PAGE_MAX || after_id < 0)
 		return BILLING_EINVAL;
-	rc = from_db(db_run(db, BQ_LEDGER_PAGE, (struct db_param[]){ DB_I(account_id),
+	rc = billing_from_db(db_run(db, BQ_LEDGER_PAGE, (struct db_param[]){ DB_I(account_id),
 	    DB_I(after_id), DB_I(max) }, 3, &r));
 	for (size_t i = 0; rc == BILLING_OK && i < r->nrows && i < max; i++)
 		if ((rc = entry_row(r, i, &out[i])) == BILLING_OK)
@@ -609,7 +610,7 @@ billing_find(struct db *db, const char *key, struct billing_entry *e)
 	memset(e, 0, sizeof(*e));
 	if (!token_ok(key, BILLING_KEY_MAX, 0))
 		return BILLING_EINVAL;
-	rc = from_db(db_run(db, BQ_LEDGER_FIND, (struct db_param[]){ DB_S(key) }, 1, &r));
+	rc = billing_from_db(db_run(db, BQ_LEDGER_FIND, (struct db_param[]){ DB_S(key) }, 1, &r));
 	if (rc == BILLING_OK)
 		rc = r->nrows == 1 ? entry_row(r, 0, e) : BILLING_ENOACCOUNT;
 	db_res_free(r);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "billing_int.h"
 #include "invoices.h"
 #include "log.h"
 
@@ -95,21 +96,6 @@ struct db *
 invoices_db_open(const struct db_conf *conf)
 {
 	return db_open(conf, invoices_sql, IQ__MAX, 0);
-}
-
-static enum billing_rc
-from_db(int rc)
-{
-	switch (rc) {
-	case 0:
-		return BILLING_OK;
-	case DB_EDOWN:
-		return BILLING_EDOWN;
-	case DB_ELOCK:
-		return BILLING_EBUSY;
-	default:
-		return BILLING_EDB;
-	}
 }
 
 int
@@ -292,7 +278,7 @@ billing_close_invoices(struct db *db, time_t now, struct close_summary *s)
 		db_res_free(r);
 		r = NULL;
 	} while (rc == 0 && got == CANDIDATES);
-	return from_db(rc);
+	return billing_from_db(rc);
 }
 
 /* ---- reads ---- */
@@ -331,7 +317,7 @@ billing_invoice(struct db *db, long long id, long long account_id, struct invoic
 	enum billing_rc	 rc;
 
 	memset(inv, 0, sizeof(*inv));
-	rc = from_db(db_run(db, IQ_GET, (struct db_param[]){ DB_I(id), DB_I(account_id),
+	rc = billing_from_db(db_run(db, IQ_GET, (struct db_param[]){ DB_I(id), DB_I(account_id),
 	    DB_I(account_id) }, 3, &r));
 	if (rc == BILLING_OK && r->nrows == 1)
 		invoice_row(r, 0, inv);
@@ -346,10 +332,10 @@ count_invoices(struct db *db, long long account_id, long long *total)
 	enum billing_rc	 rc;
 
 	if (account_id > 0)
-		rc = from_db(db_run(db, IQ_COUNT_ACCOUNT, (struct db_param[]){
+		rc = billing_from_db(db_run(db, IQ_COUNT_ACCOUNT, (struct db_param[]){
 		    DB_I(account_id) }, 1, &r));
 	else
-		rc = from_db(db_run(db, IQ_COUNT_ALL, NULL, 0, &r));
+		rc = billing_from_db(db_run(db, IQ_COUNT_ALL, NULL, 0, &r));
 	if (rc == BILLING_OK)
 		*total = db_cell_int(r, 0, 0);
 	db_res_free(r);
@@ -370,10 +356,10 @@ billing_invoices(struct db *db, long long account_id, long long page,
 	if ((rc = count_invoices(db, account_id, total)) != BILLING_OK)
 		return rc;
 	if (account_id > 0)
-		rc = from_db(db_run(db, IQ_LIST_ACCOUNT, (struct db_param[]){ DB_I(account_id),
+		rc = billing_from_db(db_run(db, IQ_LIST_ACCOUNT, (struct db_param[]){ DB_I(account_id),
 		    DB_I(max), DB_I(page * (long long)max) }, 3, &r));
 	else
-		rc = from_db(db_run(db, IQ_LIST_ALL, (struct db_param[]){ DB_I(max),
+		rc = billing_from_db(db_run(db, IQ_LIST_ALL, (struct db_param[]){ DB_I(max),
 		    DB_I(page * (long long)max) }, 2, &r));
 	for (size_t i = 0; rc == BILLING_OK && i < r->nrows && i < max; i++) {
 		invoice_row(r, i, &out[i]);
@@ -393,7 +379,7 @@ billing_invoice_lines(struct db *db, long long invoice_id, long long after_id,
 	*n = 0;
 	if (max == 0 || max > INVOICE_LINES_PAGE || after_id < 0)
 		return BILLING_EINVAL;
-	rc = from_db(db_run(db, IQ_LINES, (struct db_param[]){ DB_I(invoice_id),
+	rc = billing_from_db(db_run(db, IQ_LINES, (struct db_param[]){ DB_I(invoice_id),
 	    DB_I(after_id), DB_I(max) }, 3, &r));
 	for (size_t i = 0; rc == BILLING_OK && i < r->nrows && i < max; i++) {
 		struct invoice_line *l = &out[i];
