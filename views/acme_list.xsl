@@ -116,23 +116,4 @@
     </tr>
   </xsl:template>
 
-  <!-- Previous / next links of a paginated table (?page=N). The same pager
-       is in acme_show.xsl and certificates.xsl, with their own parameters. -->
-  <xsl:template name="pager">
-    <xsl:param name="p"/>
-    <xsl:if test="number($p/pages) &gt; 1">
-      <nav class="pager" aria-label="{i18n:t('pager.label')}">
-        <xsl:if test="number($p/page) &gt; 1">
-          <a rel="prev" href="?page={number($p/page) - 1}"><xsl:value-of select="i18n:t('pager.prev')"/></a>
-        </xsl:if>
-        <span class="position">
-          <xsl:value-of select="concat(i18n:t('pager.page'), ' ', $p/page, ' ', i18n:t('pager.of'), ' ', $p/pages)"/>
-        </span>
-        <xsl:if test="number($p/page) &lt; number($p/pages)">
-          <a rel="next" href="?page={number($p/page) + 1}"><xsl:value-of select="i18n:t('pager.next')"/></a>
-        </xsl:if>
-      </nav>
-    </xsl:if>
-  </xsl:template>
-
 </xsl:stylesheet>

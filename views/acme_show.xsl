@@ -288,25 +288,4 @@
     </section>
   </xsl:template>
 
-  <!-- Previous / next links of a paginated table (?NAME=N, plus KEEP: the
-       other table's page and the anchor). As in acme_list.xsl. -->
-  <xsl:template name="pager">
-    <xsl:param name="p"/>
-    <xsl:param name="name"/>
-    <xsl:param name="keep"/>
-    <xsl:if test="number($p/pages) &gt; 1">
-      <nav class="pager" aria-label="{i18n:t('pager.label')}">
-        <xsl:if test="number($p/page) &gt; 1">
-          <a rel="prev" href="?{$name}={number($p/page) - 1}{$keep}"><xsl:value-of select="i18n:t('pager.prev')"/></a>
-        </xsl:if>
-        <span class="position">
-          <xsl:value-of select="concat(i18n:t('pager.page'), ' ', $p/page, ' ', i18n:t('pager.of'), ' ', $p/pages)"/>
-        </span>
-        <xsl:if test="number($p/page) &lt; number($p/pages)">
-          <a rel="next" href="?{$name}={number($p/page) + 1}{$keep}"><xsl:value-of select="i18n:t('pager.next')"/></a>
-        </xsl:if>
-      </nav>
-    </xsl:if>
-  </xsl:template>
-
 </xsl:stylesheet>

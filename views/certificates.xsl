@@ -39,6 +39,9 @@
         <xsl:apply-templates select="certificates"/>
         <xsl:call-template name="pager">
           <xsl:with-param name="p" select="pagination"/>
+          <xsl:with-param name="before">
+            <xsl:if test="$q != ''"><xsl:value-of select="concat('q=', str:encode-uri($q, true()), '&amp;')"/></xsl:if>
+          </xsl:with-param>
         </xsl:call-template>
       </xsl:otherwise>
     </xsl:choose>
@@ -74,28 +77,6 @@
         </xsl:for-each>
       </tbody>
     </table>
-  </xsl:template>
-
-  <!-- Previous / next links (?q=…&page=N; q percent-encoded). As in
-       acme_list.xsl. -->
-  <xsl:template name="pager">
-    <xsl:param name="p"/>
-    <xsl:variable name="keep">
-      <xsl:if test="$q != ''"><xsl:value-of select="concat('q=', str:encode-uri($q, true()), '&amp;')"/></xsl:if>
-    </xsl:variable>
-    <xsl:if test="number($p/pages) &gt; 1">
-      <nav class="pager" aria-label="{i18n:t('pager.label')}">
-        <xsl:if test="number($p/page) &gt; 1">
-          <a rel="prev" href="?{$keep}page={number($p/page) - 1}"><xsl:value-of select="i18n:t('pager.prev')"/></a>
-        </xsl:if>
-        <span class="position">
-          <xsl:value-of select="concat(i18n:t('pager.page'), ' ', $p/page, ' ', i18n:t('pager.of'), ' ', $p/pages)"/>
-        </span>
-        <xsl:if test="number($p/page) &lt; number($p/pages)">
-          <a rel="next" href="?{$keep}page={number($p/page) + 1}"><xsl:value-of select="i18n:t('pager.next')"/></a>
-        </xsl:if>
-      </nav>
-    </xsl:if>
   </xsl:template>
 
 </xsl:stylesheet>

@@ -156,6 +156,29 @@
   </xsl:template>
 
   <!-- A date from the model, or a dash when there is none. -->
+  <!-- Previous / next links of a paginated table: ?BEFORE NAME=N KEEP, where p
+       holds page and pages, NAME defaults to "page", BEFORE keeps other query
+       parameters (ending in &amp;) and KEEP what follows (other pages, an anchor). -->
+  <xsl:template name="pager">
+    <xsl:param name="p"/>
+    <xsl:param name="name" select="'page'"/>
+    <xsl:param name="before" select="''"/>
+    <xsl:param name="keep" select="''"/>
+    <xsl:if test="number($p/pages) &gt; 1">
+      <nav class="pager" aria-label="{i18n:t('pager.label')}">
+        <xsl:if test="number($p/page) &gt; 1">
+          <a rel="prev" href="?{$before}{$name}={number($p/page) - 1}{$keep}"><xsl:value-of select="i18n:t('pager.prev')"/></a>
+        </xsl:if>
+        <span class="position">
+          <xsl:value-of select="concat(i18n:t('pager.page'), ' ', $p/page, ' ', i18n:t('pager.of'), ' ', $p/pages)"/>
+        </span>
+        <xsl:if test="number($p/page) &lt; number($p/pages)">
+          <a rel="next" href="?{$before}{$name}={number($p/page) + 1}{$keep}"><xsl:value-of select="i18n:t('pager.next')"/></a>
+        </xsl:if>
+      </nav>
+    </xsl:if>
+  </xsl:template>
+
   <xsl:template name="date-or-dash">
     <xsl:param name="d"/>
     <xsl:choose>
