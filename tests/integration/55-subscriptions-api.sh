@@ -187,4 +187,20 @@ is "and the invoice total goes down" "$(sql "SELECT gross_cents FROM invoices WH
 api "$MONKEY" GET /api/v1/account
 is "GET /api/v1/account for the monthly customer" "$(j '"\(.type) \(.currency)"')" "monthly EUR"
 
+# ---- OV: an organization with an approved pre-validation for OV only
+ORG=$(ctl org-add --account "$DEP" --name "Shop $R SAS" --city Lyon --country FR)
+ctl preval-set --org "$ORG" --level OV --status approved >/dev/null
+api "$DEPKEY" POST /api/v1/subscriptions "{\"type\":\"OV\",\"name\":\"OV $R\",\"domains\":[\"ov.$R.test\"],\"idempotency_key\":\"k-$R-ov\"}"
+is "OV without an organization is a 400 naming it" "$HTTP_STATUS/$(j .error.field)" "400/organization_id"
+api "$DEPKEY" POST /api/v1/subscriptions "{\"type\":\"OV\",\"organization_id\":$ORG,\"name\":\"OV $R\",\"domains\":[\"ov.$R.test\"],\"idempotency_key\":\"k-$R-ov\"}"
+is "OV with its approved organization is created" "$HTTP_STATUS $(j .acme.server)" "201 $ACME_OV_URL"
+OVSUB=$(j .id)
+api "$DEPKEY" GET "/api/v1/subscriptions/$OVSUB"
+is "the details name the organization" "$(j .organization)" "Shop $R SAS"
+is "it was billed at the OV SSL price" "$(sql "SELECT product_code, net_cents FROM ledger WHERE subscription_ref = $OVSUB" | tr '\t' ' ')" "OV_SSL 8900"
+api "$DEPKEY" POST /api/v1/subscriptions "{\"type\":\"QWAC\",\"organization_id\":$ORG,\"name\":\"Q $R\",\"domains\":[\"q.$R.test\"],\"idempotency_key\":\"k-$R-q\"}"
+is "QWAC with an organization approved only for OV is refused" "$HTTP_STATUS/$(j .error.field)" "400/organization_id"
+api "$MONKEY" POST /api/v1/subscriptions "{\"type\":\"OV\",\"organization_id\":$ORG,\"name\":\"Not mine\",\"domains\":[\"nm.$R.test\"],\"idempotency_key\":\"k-$R-nm\"}"
+is "another customer cannot use this organization" "$HTTP_STATUS/$(j .error.field)" "400/organization_id"
+
 done_testing
