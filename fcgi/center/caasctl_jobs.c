@@ -109,7 +109,7 @@ sync_(struct db *db, const struct center_conf *conf, long long id)
 	struct subs_env		 e;
 	struct subs_job_stats	 st = { 0 };
 	struct db		*bdb = job_env(&e, db, conf);
-	int			 rc = subs_sync(&e, id, &st);
+	int			 rc = subs_sync(&e, id, &st, isatty(STDERR_FILENO));
 
 	printf("sync: %lld subscriptions, %lld new certificates, %lld updated, %lld failed\n",
 	    st.seen, st.certs_new, st.certs_updated, st.failed);

@@ -187,7 +187,8 @@ int	subs_reconcile(const struct subs_env *, long min_age, struct subs_job_stats 
  * subscription visited (and per further page); the expired history
  * costs nothing (schema/center/0008_jobs_indexes.sql).
  */
-int	subs_sync(const struct subs_env *, long long subscription_id, struct subs_job_stats *);
+int	subs_sync(const struct subs_env *, long long subscription_id, struct subs_job_stats *,
+	    int progress);
 
 /*
  * Lifecycle jobs at clock_now() (issue #6): renewal from 30 days before

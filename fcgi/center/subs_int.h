@@ -51,6 +51,8 @@ int	subs_within_window(const char *added_at, time_t at);
 int	subs_remove_finish(const struct subs_env *, const struct db_res *sub,
 	    const struct db_res *dom, long long jid, int within, long long *revoked,
 	    struct subs_error *);
+/* With on (a terminal), a counter on stderr every 100 subscriptions, and a last line. */
+void	subs_progress(int on, long long n, int done);
 /* Sync one subscription whose named lock the caller holds. 0 or -1. */
 int	subs_sync_locked(const struct subs_env *, long long sub_id);
 /* A renewal's journal row (subs_lifecycle.c): finish or undo it. */

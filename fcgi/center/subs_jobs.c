@@ -531,7 +531,7 @@ subs_sync_locked(const struct subs_env *e, long long sub_id)
 }
 
 int
-subs_sync(const struct subs_env *e, long long sub_id, struct subs_job_stats *st)
+subs_sync(const struct subs_env *e, long long sub_id, struct subs_job_stats *st, int progress)
 {
 	struct db_res	*r = NULL;
 	char		 lock[SUBS_LOCK_LEN];
@@ -558,8 +558,23 @@ subs_sync(const struct subs_env *e, long long sub_id, struct subs_job_stats *st)
 			} else if (st != NULL)
 				st->done++;
 			subs_unlock(e->db, lock);
+			if (st != NULL)
+				subs_progress(progress, st->seen, 0);
 		}
 	} while (!one && r->nrows == 100);
 	db_res_free(r);
+	if (st != NULL)
+		subs_progress(progress, st->seen, 1);
 	return rc;
+}
+
+void
+subs_progress(int on, long long n, int done)
+{
+	if (!on)
+		return;
+	if (!done && n > 0 && n % 100 == 0)
+		fprintf(stderr, "\r%lld subscriptions…", n);
+	else if (done && n >= 100)
+		fprintf(stderr, "\r%lld subscriptions, done\n", n);
 }

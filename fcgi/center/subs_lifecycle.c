@@ -108,14 +108,12 @@ each_claimed(const struct subs_env *e, int stmt, const struct db_param *p, size_
 			else
 				st->failed++;
 			subs_unlock(e->db, lock);
-			if (progress && st->seen % 100 == 0)
-				fprintf(stderr, "\r%lld subscriptions…", st->seen);
+			subs_progress(progress, st->seen, 0);
 		}
 		db_res_free(r);
 		r = NULL;
 	} while (n == CLAIM_BATCH);
-	if (progress && st->seen >= 100)
-		fputc('\n', stderr);
+	subs_progress(progress, st->seen, 1);
 	return rc;
 }
 
