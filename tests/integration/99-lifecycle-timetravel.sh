@@ -215,6 +215,32 @@ is "M was told: expiry in 30 and 7 days, expired" "$(mails_of "$M")" "expired,ex
 mfail=$(grep -l "To: $R-d@customer.test" "$SMTP_SINK_DIR"/*.eml | xargs grep -l "45[.,]80" | head -n1)
 check "the renewal-failed mail to D states the 45.80 missing" test -n "$mfail"
 check "no mail holds an HMAC key" bash -c "! grep -qF -e '$SD_HMAC' -e '$SD2_HMAC' -e '$SM_HMAC' '$SMTP_SINK_DIR'/*.eml"
+# mail_of KIND ACCOUNT: "To|Subject|Body" of the message sent for that
+# notification (found by its Message-ID), decoded (RFC 2047, 8bit).
+mail_of() {
+	local id f
+	id=$(sql "SELECT id FROM notifications WHERE account_id = $2 AND kind = '$1' ORDER BY id LIMIT 1")
+	f=$(grep -l "^Message-ID: <notify\.$id\." "$SMTP_SINK_DIR"/*.eml 2>/dev/null | head -n1)
+	[[ -n "$f" ]] || { echo "no message for notification $id"; return; }
+	/usr/bin/python3 - "$f" <<-'PY'
+		import sys, email
+		from email import policy
+		with open(sys.argv[1], "rb") as fh:
+		    m = email.message_from_binary_file(fh, policy=policy.default)
+		print("%s|%s|%s" % (m["To"], m["Subject"], m.get_content().replace("\n", " ")))
+	PY
+}
+euro() { printf '%d.%02d' $(($1 / 100)) $(($1 % 100)); }
+like "renewal done: to D, naming SD and its new end, with the amount" "$(mail_of renewal_done "$D")" \
+	"$R-d@customer.test|Subscription “SD $R” renewed until $NEW_END|"
+like "renewal done: the amount billed, VAT included" "$(mail_of renewal_done "$D")" "46.80"
+like "renewal failed: to D, naming SD2" "$(mail_of renewal_failed "$D")" "$R-d@customer.test|Action needed: the renewal of “SD2 $R” failed"
+like "domain refunded: names d3 and the refund, VAT included" "$(mail_of domain_refunded "$D")" "d3.$R.test"
+like "the refund amount is in it" "$(mail_of domain_refunded "$D")" "$(euro "$(gross "$P10")")"
+like "expiry in 30 days: to M, naming SM and its end" "$(mail_of expiry_30 "$M")" "$R-m@customer.test|Subscription “SM $R” expires on $END"
+like "expiry in 7 days: a reminder" "$(mail_of expiry_7 "$M")" "Reminder: subscription “SM $R” expires on $END"
+like "expired: to M" "$(mail_of expired "$M")" "$R-m@customer.test|Subscription “SM $R” has expired"
+like "expired: to D for SD2" "$(mail_of expired "$D")" "Subscription “SD2 $R” has expired"
 is "each notification was sent once" \
 	"$(sql "SELECT COUNT(*) FROM notifications WHERE account_id IN ($D, $M) AND status <> 'sent'")" 0
 
