@@ -295,14 +295,13 @@ int
 subs_quote_new(const struct subs_env *e, enum level l, const struct domain_list *dl,
     struct quote *q, struct subs_error *err)
 {
-	struct billing_account	 a;
 	enum billing_rc		 rc;
 	long long		 vat;
 
 	memset(q, 0, sizeof(*q));
-	if ((rc = billing_account(e->bdb, e->account_id, &a)) != BILLING_OK)
+	if ((rc = billing_account(e->bdb, e->account_id, &q->account)) != BILLING_OK)
 		return billing_err(rc, err);
-	q->vat_bp = a.vat_bp;
+	q->vat_bp = q->account.vat_bp;
 	for (size_t i = 0; i < dl->n; i++) {
 		struct quote_line *ql = &q->v[q->n++];
 		snprintf(ql->domain, sizeof(ql->domain), "%s", dl->v[i].name);
@@ -310,7 +309,7 @@ subs_quote_new(const struct subs_env *e, enum level l, const struct domain_list 
 		subs_product(l, ql->wildcard, ql->product, ql->product_name);
 		if ((rc = billing_price(e->bdb, e->account_id, ql->product, &ql->price_cents)) != BILLING_OK)
 			return billing_err(rc, err);
-		if (billing_vat(ql->price_cents, a.vat_bp, &vat) != 0)
+		if (billing_vat(ql->price_cents, q->vat_bp, &vat) != 0)
 			return billing_err(BILLING_EINVAL, err);
 		q->total_cents += ql->price_cents;
 		q->vat_cents += vat;
@@ -438,19 +437,18 @@ subs_check_org(const struct subs_env *e, const struct subs_create_req *rq, struc
 	return 0;
 }
 
-/* Deposit accounts must hold the gross total before anything starts. */
+/* Deposit accounts must hold the quote's gross total before anything
+ * starts (the account as the quote read it; the charge checks again). */
 static int
-check_funds(const struct subs_env *e, long long gross, struct subs_error *err)
+check_funds(const struct quote *q, struct subs_error *err)
 {
-	struct billing_account	 a;
-	enum billing_rc		 rc;
+	const struct billing_account	*a = &q->account;
+	long long			 gross = q->gross_cents;
 
-	if ((rc = billing_account(e->bdb, e->account_id, &a)) != BILLING_OK)
-		return billing_err(rc, err);
-	if (a.type == BILLING_DEPOSIT && a.balance_cents < gross) {
+	if (a->type == BILLING_DEPOSIT && a->balance_cents < gross) {
 		subs_err(err, 402, NULL, NULL, "Insufficient funds: this costs %lld.%02lld %s "
 		    "including VAT and the balance is %lld.%02lld %s.", gross / 100, gross % 100,
-		    a.currency, a.balance_cents / 100, llabs(a.balance_cents % 100), a.currency);
+		    a->currency, a->balance_cents / 100, llabs(a->balance_cents % 100), a->currency);
 		return -1;
 	}
 	return 0;
@@ -786,7 +784,7 @@ subs_create(const struct subs_env *e, const struct subs_create_req *rq,
 		goto out;
 	}
 	if (subs_check_org(e, rq, &org, err) != 0 || subs_quote_new(e, rq->level, &rq->domains, q, err) != 0 ||
-	    check_funds(e, q->gross_cents, err) != 0 || server_url(e, rq->level, out->server, err) != 0 ||
+	    check_funds(q, err) != 0 || server_url(e, rq->level, out->server, err) != 0 ||
 	    create_intent(e, rq, q, out->server, &sub_id, &jid, err) != 0)
 		goto out;
 	subs_lock_name(sub_id, slock);

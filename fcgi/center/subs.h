@@ -17,6 +17,7 @@
 #define CENTER_SUBS_H
 
 #include "center.h"
+#include "billing.h"
 #include "domains.h"
 
 #define SUBS_NAME_MAX		200	/* characters of a subscription's name */
@@ -74,6 +75,7 @@ struct quote {
 	long long		 vat_cents;	/* sum of the per-line VAT */
 	long long		 gross_cents;
 	long long		 vat_bp;
+	struct billing_account	 account;	/* as read for this quote */
 };
 
 /*
