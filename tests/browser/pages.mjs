@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch, ok, pathOf, run, step, unset } from './lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BASE = (process.env.CENTER_URL || '').replace(/\/+$/, '');
@@ -17,63 +17,13 @@ const PASSWORD = process.env.DEMO_DEPOSIT_PASSWORD;
 const OUT = process.env.TEST_OUT_DIR || join(HERE, 'out');
 const STEP_TIMEOUT = 10000;
 
-let n = 0;
-let failed = 0;
-
-function ok(cond, name, detail) {
-	n++;
-	if (cond) {
-		console.log(`ok ${n} - ${name}`);
-		return;
-	}
-	failed++;
-	console.log(`not ok ${n} - ${name}`);
-	if (detail)
-		for (const line of String(detail).split('\n'))
-			console.log(`#   ${line}`);
-}
-
-// Runs one step: its assertion, or a failure carrying the exception.
-async function step(name, fn) {
-	try {
-		const r = await fn();
-		if (r === true || r === undefined)
-			ok(true, name);
-		else
-			ok(false, name, r);
-	} catch (e) {
-		ok(false, name, e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n') : e);
-	}
-}
-
-function pathOf(page) {
-	return new URL(page.url()).pathname;
-}
-
 async function main() {
-	if (!BASE || !USER || !PASSWORD) {
-		ok(false, 'CENTER_URL, DEMO_DEPOSIT_USER and DEMO_DEPOSIT_PASSWORD are set (run through ./dev test)');
-		console.log(`1..${n}`);
-		return 1;
-	}
+	if (!BASE || !USER || !PASSWORD)
+		return unset('CENTER_URL, DEMO_DEPOSIT_USER and DEMO_DEPOSIT_PASSWORD are set');
 	mkdirSync(OUT, { recursive: true });
 
-	const browser = await chromium.launch({
-		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-		    '--no-first-run', '--disable-background-networking',
-		    '--disable-component-update', '--disable-sync'],
-	});
+	const { browser, page } = await launch(STEP_TIMEOUT);
 	try {
-		const context = await browser.newContext({
-			viewport: { width: 1280, height: 900 },
-			locale: 'en-US',
-		});
-		const page = await context.newPage();
-		page.setDefaultTimeout(STEP_TIMEOUT);
-		page.setDefaultNavigationTimeout(STEP_TIMEOUT);
-
 		// Everything the pages load must load, and nothing may break the CSP.
 		// Refused documents (the 401 of a wrong password) are the steps' business;
 		// Chromium also logs them to the console, which is not a problem.
@@ -195,23 +145,6 @@ async function main() {
 	} finally {
 		await browser.close();
 	}
-	console.log(`1..${n}`);
-	return failed > 0 ? 1 : 0;
 }
 
-const deadline = setTimeout(() => {
-	console.log(`not ok ${n + 1} - the browser test finished within 60 s`);
-	console.log(`1..${n + 1}`);
-	process.exit(1);
-}, 60000);
-
-main().then((rc) => {
-	clearTimeout(deadline);
-	process.exit(rc);
-}, (e) => {
-	clearTimeout(deadline);
-	console.log(`not ok ${n + 1} - the browser starts and the test runs`);
-	console.log(`#   ${String(e && e.stack ? e.stack : e).split('\n').slice(0, 4).join('\n#   ')}`);
-	console.log(`1..${n + 1}`);
-	process.exit(1);
-});
+run(main, 60000, 'the browser test');

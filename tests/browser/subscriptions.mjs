@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch, ok, pathOf, run as runTest, skip, step, unset } from './lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = process.env.ROOT || resolve(HERE, '..', '..');
@@ -31,44 +31,6 @@ const RAND = randomBytes(5).toString('hex');
 const D1 = `b1-${RAND}.test`;
 const D2 = `b2-${RAND}.test`;
 const NAME = `Browser ${RAND}`;
-
-let n = 0;
-let failed = 0;
-
-function ok(cond, name, detail) {
-	n++;
-	if (cond) {
-		console.log(`ok ${n} - ${name}`);
-		return;
-	}
-	failed++;
-	console.log(`not ok ${n} - ${name}`);
-	if (detail)
-		for (const line of String(detail).split('\n'))
-			console.log(`#   ${line}`);
-}
-
-// Runs one step: true/undefined passes, a string is the failure's detail.
-// Returns whether it passed, so that later steps can be skipped.
-async function step(name, fn) {
-	try {
-		const r = await fn();
-		ok(r === true || r === undefined, name, r);
-		return r === true || r === undefined;
-	} catch (e) {
-		ok(false, name, e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n') : e);
-		return false;
-	}
-}
-
-function skip(name, why) {
-	n++;
-	console.log(`ok ${n} - ${name} # SKIP ${why}`);
-}
-
-function pathOf(page) {
-	return new URL(page.url()).pathname;
-}
 
 // Runs a command; its output, prefixed, becomes a failure's detail.
 function run(cmd, args, opts = {}) {
@@ -86,29 +48,12 @@ function caasctl(...args) {
 }
 
 async function main() {
-	if (!BASE || !USER || !PASSWORD || !process.env.CAASCTL) {
-		ok(false, 'CENTER_URL, DEMO_DEPOSIT_USER, DEMO_DEPOSIT_PASSWORD and CAASCTL are set (run through ./dev test)');
-		console.log(`1..${n}`);
-		return 1;
-	}
+	if (!BASE || !USER || !PASSWORD || !process.env.CAASCTL)
+		return unset('CENTER_URL, DEMO_DEPOSIT_USER, DEMO_DEPOSIT_PASSWORD and CAASCTL are set');
 	mkdirSync(OUT, { recursive: true });
 
-	const browser = await chromium.launch({
-		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-		    '--no-first-run', '--disable-background-networking',
-		    '--disable-component-update', '--disable-sync'],
-	});
+	const { browser, page } = await launch(STEP_TIMEOUT);
 	try {
-		const context = await browser.newContext({
-			viewport: { width: 1280, height: 900 },
-			locale: 'en-US',
-		});
-		const page = await context.newPage();
-		page.setDefaultTimeout(STEP_TIMEOUT);
-		page.setDefaultNavigationTimeout(STEP_TIMEOUT);
-
 		// Nothing a page loads may fail, and nothing may break the CSP.
 		const problems = [];
 		page.on('requestfailed', (req) => {
@@ -262,23 +207,6 @@ async function main() {
 	} finally {
 		await browser.close();
 	}
-	console.log(`1..${n}`);
-	return failed > 0 ? 1 : 0;
 }
 
-const deadline = setTimeout(() => {
-	console.log(`not ok ${n + 1} - the subscription browser test finished within ${RUN_TIMEOUT / 1000} s`);
-	console.log(`1..${n + 1}`);
-	process.exit(1);
-}, RUN_TIMEOUT);
-
-main().then((rc) => {
-	clearTimeout(deadline);
-	process.exit(rc);
-}, (e) => {
-	clearTimeout(deadline);
-	console.log(`not ok ${n + 1} - the browser starts and the test runs`);
-	console.log(`#   ${String(e && e.stack ? e.stack : e).split('\n').slice(0, 4).join('\n#   ')}`);
-	console.log(`1..${n + 1}`);
-	process.exit(1);
-});
+runTest(main, RUN_TIMEOUT, 'the subscription browser test');

@@ -1,0 +1,89 @@
+// Shared by tests/browser/*.mjs (tests/run runs only the files directly in
+// tests/browser/, not this folder): TAP output, steps, Debian's chromium
+// through playwright-core, and a bound on the whole run.
+import { chromium } from 'playwright-core';
+
+let n = 0;
+let failed = 0;
+
+export function ok(cond, name, detail) {
+	n++;
+	if (cond) {
+		console.log(`ok ${n} - ${name}`);
+		return;
+	}
+	failed++;
+	console.log(`not ok ${n} - ${name}`);
+	if (detail)
+		for (const line of String(detail).split('\n'))
+			console.log(`#   ${line}`);
+}
+
+// Runs one step: true/undefined passes, a string is the failure's detail,
+// an exception fails it. Returns whether it passed.
+export async function step(name, fn) {
+	try {
+		const r = await fn();
+		ok(r === true || r === undefined, name, r);
+		return r === true || r === undefined;
+	} catch (e) {
+		ok(false, name, e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n') : e);
+		return false;
+	}
+}
+
+export function skip(name, why) {
+	n++;
+	console.log(`ok ${n} - ${name} # SKIP ${why}`);
+}
+
+// A missing environment: one failure and the plan, exit status 1.
+export function unset(what) {
+	ok(false, `${what} (run through ./dev test)`);
+	console.log(`1..${n}`);
+	return 1;
+}
+
+export function pathOf(page) {
+	return new URL(page.url()).pathname;
+}
+
+// Headless chromium and one page with the step timeout.
+export async function launch(stepTimeout) {
+	const browser = await chromium.launch({
+		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+		headless: true,
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+		    '--no-first-run', '--disable-background-networking',
+		    '--disable-component-update', '--disable-sync'],
+	});
+	const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+	const page = await context.newPage();
+	page.setDefaultTimeout(stepTimeout);
+	page.setDefaultNavigationTimeout(stepTimeout);
+	return { browser, page };
+}
+
+// Runs main() (which returns after its steps) within timeoutMs, prints the
+// plan, and exits 1 when a step failed, the run timed out or main threw.
+export function run(main, timeoutMs, what) {
+	const deadline = setTimeout(() => {
+		console.log(`not ok ${n + 1} - ${what} finished within ${timeoutMs / 1000} s`);
+		console.log(`1..${n + 1}`);
+		process.exit(1);
+	}, timeoutMs);
+	main().then((rc) => {
+		clearTimeout(deadline);
+		if (rc === undefined) {
+			console.log(`1..${n}`);
+			rc = failed > 0 ? 1 : 0;
+		}
+		process.exit(rc);
+	}, (e) => {
+		clearTimeout(deadline);
+		console.log(`not ok ${n + 1} - the browser starts and the test runs`);
+		console.log(`#   ${String(e && e.stack ? e.stack : e).split('\n').slice(0, 4).join('\n#   ')}`);
+		console.log(`1..${n + 1}`);
+		process.exit(1);
+	});
+}
