@@ -479,13 +479,9 @@ create_intent(const struct subs_env *e, const struct subs_create_req *rq, const 
 		    DB_I(q->v[i].price_cents), DB_S(now) }, 6, NULL);
 	if (rc != 0)
 		goto fail;
-	db_res_free(r);
-	r = NULL;
-	if ((rc = db_run(e->db, Q_JOURNAL_INSERT, (struct db_param[]){ DB_S("create"),
-	    DB_I(e->account_id), DB_I(*sub_id), DB_NUL, DB_S("started"), DB_S(now), DB_S(now) },
-	    7, &r)) != 0 || (rc = db_commit(e->db)) != 0)
+	if ((rc = subs_journal_open(e, "create", *sub_id, 0, journal_id)) != 0 ||
+	    (rc = db_commit(e->db)) != 0)
 		goto fail;
-	*journal_id = (long long)r->insert_id;
 	db_res_free(r);
 	return 0;
 fail:
@@ -496,6 +492,24 @@ fail:
 		return -1;
 	}
 	return subs_dberr(err, rc);
+}
+
+int
+subs_journal_open(const struct subs_env *e, const char *kind, long long sub_id, long long dom_id,
+    long long *jid)
+{
+	struct db_res	*r = NULL;
+	char		 now[CLOCK_SQL_LEN];
+	int		 rc;
+
+	subs_now(now);
+	rc = db_run(e->db, Q_JOURNAL_INSERT, (struct db_param[]){ DB_S(kind), DB_I(e->account_id),
+	    DB_I(sub_id), dom_id > 0 ? DB_I(dom_id) : DB_NUL, DB_S("started"), DB_S(now), DB_S(now) },
+	    7, &r);
+	if (rc == 0)
+		*jid = (long long)r->insert_id;
+	db_res_free(r);
+	return rc;
 }
 
 int

@@ -85,13 +85,9 @@ add_intent(const struct subs_env *e, long long sub_id, const struct domain_entry
 	    DB_I(d->wildcard), DB_S(product), DB_I(price), DB_S(now) }, 6, &r)) != 0)
 		goto fail;
 	*dom_id = (long long)r->insert_id;
-	db_res_free(r);
-	r = NULL;
-	if ((rc = db_run(e->db, Q_JOURNAL_INSERT, (struct db_param[]){ DB_S("add_domain"),
-	    DB_I(e->account_id), DB_I(sub_id), DB_I(*dom_id), DB_S("started"), DB_S(now), DB_S(now) },
-	    7, &r)) != 0 || (rc = db_commit(e->db)) != 0)
+	if ((rc = subs_journal_open(e, "add_domain", sub_id, *dom_id, jid)) != 0 ||
+	    (rc = db_commit(e->db)) != 0)
 		goto fail;
-	*jid = (long long)r->insert_id;
 	db_res_free(r);
 	return 0;
 fail:
@@ -321,18 +317,12 @@ static int
 remove_run(const struct subs_env *e, const struct db_res *s, const struct db_res *d,
     int within, long long *revoked, struct subs_error *err)
 {
-	struct db_res	*r = NULL;
-	char		 now[CLOCK_SQL_LEN];
 	long long	 jid;
 	int		 rc;
 
-	subs_now(now);
-	if ((rc = db_run(e->db, Q_JOURNAL_INSERT, (struct db_param[]){ DB_S("remove_domain"),
-	    DB_I(e->account_id), DB_I(db_cell_int(s, 0, 0)), DB_I(db_cell_int(d, 0, 0)),
-	    DB_S("started"), DB_S(now), DB_S(now) }, 7, &r)) != 0)
+	if ((rc = subs_journal_open(e, "remove_domain", db_cell_int(s, 0, 0), db_cell_int(d, 0, 0),
+	    &jid)) != 0)
 		return subs_dberr(err, rc);
-	jid = (long long)r->insert_id;
-	db_res_free(r);
 	if (subs_upstream_remove(e, db_cell(s, 0, 6), db_cell(d, 0, 2), err) != 0) {
 		/* A refusal changed nothing; a timeout is for reconcile to finish. */
 		if (strstr(err->detail, "did not answer") == NULL)

@@ -36,6 +36,10 @@ void	subs_product(enum level, int wildcard, char code[33], char name[101]);
 void	subs_charge_key(long long sub_id, long long dom_id, char out[64]);
 void	subs_line_text(const char *product, const char *domain, const char *sub_name,
 	    char out[BILLING_TEXT_MAX + 1]);
+/* A journal row (kind, subscription, domain or 0) in state open, step "started",
+ * on e's connection (inside its transaction if one is open). db.h outcome. */
+int	subs_journal_open(const struct subs_env *, const char *kind, long long sub_id,
+	    long long dom_id, long long *jid);
 int	subs_journal_step(const struct subs_env *, long long jid, const char *step);
 int	subs_journal_close(const struct subs_env *, long long jid, const char *state);
 

@@ -283,12 +283,12 @@ renew_load(const struct subs_env *e, long long id, struct db_res **s, struct db_
 static int
 renew_one(const struct subs_env *e, long long id, struct subs_job_stats *st)
 {
-	struct db_res		*s = NULL, *d = NULL, *r = NULL;
+	struct db_res		*s = NULL, *d = NULL;
 	struct billing_account	 a;
 	struct renewal		 rn = { 0 };
 	struct subs_error	 err;
 	enum billing_rc		 brc;
-	char			 now[CLOCK_SQL_LEN], end[16], why[300];
+	char			 end[16], why[300];
 	long long		 jid;
 	int			 rc = -1, transport = 0;
 
@@ -312,11 +312,8 @@ renew_one(const struct subs_env *e, long long id, struct subs_job_stats *st)
 		rc = renew_failed(e, s, why, rn.gross - a.balance_cents);
 		goto out;
 	}
-	subs_now(now);
-	if (db_run(e->db, Q_JOURNAL_INSERT, (struct db_param[]){ DB_S("renew"), DB_I(a.id), DB_I(id),
-	    DB_NUL, DB_S("started"), DB_S(now), DB_S(now) }, 7, &r) != 0)
+	if (subs_journal_open(e, "renew", id, 0, &jid) != 0)
 		goto out;
-	jid = (long long)r->insert_id;
 	if ((brc = billing_charge_batch(e->bdb, rn.q, rn.n, rn.res)) != BILLING_OK) {
 		(void)subs_journal_close(e, jid, "undone");
 		if (brc == BILLING_EFUNDS)
@@ -340,7 +337,6 @@ out:
 	renewal_free(&rn);
 	db_res_free(s);
 	db_res_free(d);
-	db_res_free(r);
 	return rc;
 }
 
