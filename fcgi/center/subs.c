@@ -205,11 +205,11 @@ subs_upstream_has(const struct subs_env *e, const char *acct, const char *name,
 /* REMOVEDOMAIN; a domain the upstream no longer has counts as removed. */
 int
 subs_upstream_remove(const struct subs_env *e, const char *acct, const char *name,
-    struct subs_error *err)
+    int *transport, struct subs_error *err)
 {
 	struct caas_result	 res;
 	const char		*f[] = { "acmeAccountID", acct, "domainName", name, NULL };
-	int			 rc = subs_upstream(e, "REMOVEDOMAIN", f, &res, NULL, err);
+	int			 rc = subs_upstream(e, "REMOVEDOMAIN", f, &res, transport, err);
 
 	if (rc != 0 && res.http_status >= 400 && strcmp(res.type, "domainNotFound") == 0)
 		rc = 0;

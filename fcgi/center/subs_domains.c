@@ -318,14 +318,14 @@ remove_run(const struct subs_env *e, const struct db_res *s, const struct db_res
     int within, long long *revoked, struct subs_error *err)
 {
 	long long	 jid;
-	int		 rc;
+	int		 rc, transport = 0;
 
 	if ((rc = subs_journal_open(e, "remove_domain", db_cell_int(s, 0, 0), db_cell_int(d, 0, 0),
 	    &jid)) != 0)
 		return subs_dberr(err, rc);
-	if (subs_upstream_remove(e, db_cell(s, 0, 6), db_cell(d, 0, 2), err) != 0) {
+	if (subs_upstream_remove(e, db_cell(s, 0, 6), db_cell(d, 0, 2), &transport, err) != 0) {
 		/* A refusal changed nothing; a timeout is for reconcile to finish. */
-		if (strstr(err->detail, "did not answer") == NULL)
+		if (!transport)
 			(void)subs_journal_close(e, jid, "undone");
 		return -1;
 	}

@@ -28,7 +28,7 @@ int	subs_upstream(const struct subs_env *, const char *action, const char *const
 int	subs_upstream_has(const struct subs_env *, const char *acct, const char *name,
 	    char *end, size_t endsz, struct subs_error *);
 int	subs_upstream_remove(const struct subs_env *, const char *acct, const char *name,
-	    struct subs_error *);
+	    int *transport, struct subs_error *);
 int	subs_upstream_add(const struct subs_env *, const char *acct, const char *name,
 	    char order[65], long long *cost, int *transport, struct subs_error *);
 

@@ -137,7 +137,7 @@ subs_undo_create(const struct subs_env *e, long long jid, struct subs_error *err
 	}
 	if ((acct = db_cell(r.s, 0, 6)) != NULL) {
 		for (size_t i = 0; i < r.d->nrows; i++)
-			if (subs_upstream_remove(e, acct, db_cell(r.d, i, 2), err) != 0)
+			if (subs_upstream_remove(e, acct, db_cell(r.d, i, 2), NULL, err) != 0)
 				goto out;
 		if (deactivate(e, acct, err) != 0)
 			goto out;
@@ -175,7 +175,7 @@ subs_undo_add(const struct subs_env *e, long long jid, struct subs_error *err)
 	if (jrow_load(e, jid, &r, err) != 0)
 		return -1;
 	if ((has = subs_upstream_has(e, db_cell(r.s, 0, 6), db_cell(r.d, 0, 2), NULL, 0, err)) < 0 ||
-	    (has && subs_upstream_remove(e, db_cell(r.s, 0, 6), db_cell(r.d, 0, 2), err) != 0) ||
+	    (has && subs_upstream_remove(e, db_cell(r.s, 0, 6), db_cell(r.d, 0, 2), NULL, err) != 0) ||
 	    refund_if_charged(e, r.s, r.d, 0, err) != 0)
 		goto out;
 	subs_now(now);
@@ -264,7 +264,7 @@ reconcile_remove(const struct subs_env *e, long long jid, struct subs_job_stats 
 		return -1;
 	if (clock_parse(db_cell(r.j, 0, 7), &asked) != 0)
 		asked = clock_now();
-	if (subs_upstream_remove(e, db_cell(r.s, 0, 6), db_cell(r.d, 0, 2), err) == 0 &&
+	if (subs_upstream_remove(e, db_cell(r.s, 0, 6), db_cell(r.d, 0, 2), NULL, err) == 0 &&
 	    subs_remove_finish(e, r.s, r.d, jid, subs_within_window(db_cell(r.d, 0, 8), asked),
 	    &revoked, err) == 0) {
 		rc = 0;
