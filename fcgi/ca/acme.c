@@ -75,10 +75,42 @@ static const struct {
 #define NONCE_RAW	32
 #define NONCE_SIGNED	16
 
+/*
+ * Two MACs per POST: a keyed HMAC context is made once per process and
+ * copied for each, instead of fetching the algorithms at every call (the
+ * one-shot HMAC()). Any failure falls back to the one-shot.
+ */
 static void
 nonce_mac(const struct ca_conf *conf, const unsigned char *raw, unsigned char mac[32])
 {
-	(void)HMAC(EVP_sha256(), conf->nonce_key, sizeof(conf->nonce_key), raw, NONCE_SIGNED, mac, NULL);
+	static EVP_MAC_CTX	*tmpl;
+	static const unsigned char *tmpl_key;
+	static char		 digest[] = "SHA256";
+	EVP_MAC_CTX		*c = NULL;
+	EVP_MAC			*m;
+	size_t			 n = 0;
+
+	if (tmpl == NULL || tmpl_key != conf->nonce_key) {
+		EVP_MAC_CTX_free(tmpl);
+		tmpl = NULL;
+		tmpl_key = NULL;
+		if ((m = EVP_MAC_fetch(NULL, "HMAC", NULL)) != NULL &&
+		    (tmpl = EVP_MAC_CTX_new(m)) != NULL &&
+		    EVP_MAC_init(tmpl, conf->nonce_key, sizeof(conf->nonce_key), (OSSL_PARAM[]){
+			OSSL_PARAM_utf8_string("digest", digest, 0), OSSL_PARAM_END }) == 1)
+			tmpl_key = conf->nonce_key;
+		else {
+			EVP_MAC_CTX_free(tmpl);
+			tmpl = NULL;
+		}
+		EVP_MAC_free(m);
+	}
+	if (tmpl == NULL || (c = EVP_MAC_CTX_dup(tmpl)) == NULL ||
+	    EVP_MAC_update(c, raw, NONCE_SIGNED) != 1 || EVP_MAC_final(c, mac, &n, 32) != 1 ||
+	    n != 32)
+		(void)HMAC(EVP_sha256(), conf->nonce_key, sizeof(conf->nonce_key), raw,
+		    NONCE_SIGNED, mac, NULL);
+	EVP_MAC_CTX_free(c);
 }
 
 /* A fresh nonce in Replay-Nonce. */
@@ -300,7 +332,7 @@ load_account(struct actx *ax, long long id)
 		return -1;
 	}
 	jwk = json_loads(db_cell(r, 0, 6), 0, NULL);
-	ax->key = jwk ? jwk_to_pkey(jwk, &why) : NULL;
+	ax->key = jwk ? jwk_text_to_pkey(db_cell(r, 0, 6), jwk, &why) : NULL;
 	ax->acct_jwk = jwk;
 	db_res_free(r);
 	if (ax->key == NULL) {

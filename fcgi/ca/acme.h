@@ -105,6 +105,9 @@ int	jws_parse(const json_t *obj, int hmac, struct jws *, const char **why, int *
 void	jws_free(struct jws *);
 /* Public key from a JWK; NULL with *why for bad or too weak keys. */
 EVP_PKEY *jwk_to_pkey(const json_t *jwk, const char **why);
+/* The same for a key stored with an account: jwk parsed from text, the key
+ * kept per process by text (a new reference each call). */
+EVP_PKEY *jwk_text_to_pkey(const char *text, const json_t *jwk, const char **why);
 /* Does alg go with this key (RS256↔RSA, ES256↔P-256, ES384↔P-384, EdDSA↔Ed25519)? */
 int	jws_alg_matches(enum jws_alg, EVP_PKEY *);
 /* 1 if the signature verifies. */

@@ -281,6 +281,52 @@ jwk_to_pkey(const json_t *jwk, const char **why)
 	return NULL;
 }
 
+/*
+ * Stored account keys, parsed once per worker process. An account's key is
+ * checked in full (point on the curve, RSA size) when it is registered or
+ * rolled over; every later request of the account carries only its kid, and
+ * building the EVP_PKEY again (EVP_PKEY_fromdata, then the public-key check,
+ * which costs a scalar multiplication) was about a sixth of a worker's CPU.
+ * The cache is keyed by the JWK text exactly as the database holds it, so a
+ * key change (a new text) can never be answered with the old key. Direct
+ * mapped, a fixed number of slots: an evicted key is parsed again.
+ */
+#define KEY_CACHE_SLOTS		64
+#define KEY_CACHE_TEXT_MAX	4096
+
+static struct {
+	char		*text;
+	EVP_PKEY	*pk;
+} key_cache[KEY_CACHE_SLOTS];
+
+EVP_PKEY *
+jwk_text_to_pkey(const char *text, const json_t *jwk, const char **why)
+{
+	unsigned long	 h = 5381;
+	size_t		 n = strlen(text), i;
+	EVP_PKEY	*pk;
+
+	for (i = 0; i < n; i++)
+		h = h * 33 ^ (unsigned char)text[i];
+	i = h % KEY_CACHE_SLOTS;
+	if (key_cache[i].text != NULL && strcmp(key_cache[i].text, text) == 0 &&
+	    EVP_PKEY_up_ref(key_cache[i].pk) == 1)
+		return key_cache[i].pk;
+	if ((pk = jwk_to_pkey(jwk, why)) == NULL || n > KEY_CACHE_TEXT_MAX)
+		return pk;
+	free(key_cache[i].text);
+	EVP_PKEY_free(key_cache[i].pk);
+	key_cache[i].text = NULL;
+	key_cache[i].pk = NULL;
+	if ((key_cache[i].text = strdup(text)) != NULL && EVP_PKEY_up_ref(pk) == 1)
+		key_cache[i].pk = pk;
+	else {
+		free(key_cache[i].text);
+		key_cache[i].text = NULL;
+	}
+	return pk;
+}
+
 static int
 ec_bits(EVP_PKEY *pk)
 {
