@@ -44,6 +44,7 @@ static const struct conf_key center_keys[] = {
 	K(caas_ca_bundle, CONF_STR, NULL, 0, 0),
 	K(caas_timeout, CONF_INT, "30", 1, 300),
 	K(fault_file, CONF_STR, NULL, 0, 0),
+	K(subscriptions_per_hour, CONF_INT, "20", 1, 100000),
 	K(smtp_url, CONF_STR, NULL, 0, 0),
 	K(mail_from, CONF_STR, NULL, 0, 0),
 	K(smtp_timeout, CONF_INT, "30", 1, 300),

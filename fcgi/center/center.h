@@ -43,6 +43,7 @@ struct center_conf {
 	char	*caas_ca_bundle;	/* extra trust anchors (dev/test: the bundled CA's TLS root) */
 	long	 caas_timeout;		/* seconds per upstream call */
 	char	*fault_file;		/* tests only: a worker dies at the step this file names */
+	long	 subscriptions_per_hour; /* creations per account per hour (accounts may override) */
 	char	*smtp_url;		/* notifications: smtp[s]://host:port; empty: stay queued */
 	char	*mail_from;		/* notifications: sender address */
 	long	 smtp_timeout;		/* seconds per message submitted */
@@ -107,6 +108,8 @@ enum stmt {
 	Q_LOCK_GET,
 	Q_LOCK_RELEASE,
 	Q_SUB_BY_KEY,
+	Q_SUB_RATE_LIMIT,
+	Q_SUB_RATE_NTH,
 	Q_SUB_INSERT,
 	Q_SUB_GET,
 	Q_SUB_GET_ANY,

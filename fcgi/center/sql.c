@@ -101,6 +101,13 @@ const char *const center_sql[Q__MAX] = {
 	 * connection. */
 	[Q_LOCK_GET] = "SELECT GET_LOCK(?, ?)",
 	[Q_LOCK_RELEASE] = "SELECT RELEASE_LOCK(?)",
+	/* The creation limit: the account's own figure, then the creation
+	 * time of its Nth most recent subscription (at most N index entries of
+	 * subscriptions_account, whatever the account's history). */
+	[Q_SUB_RATE_LIMIT] = "SELECT subscriptions_per_hour FROM accounts WHERE id = ?",
+	[Q_SUB_RATE_NTH] =
+	    "SELECT created_at > ?, DATE_FORMAT(created_at + INTERVAL 1 HOUR, '%H:%i UTC') "
+	    "FROM subscriptions WHERE account_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
 	[Q_SUB_BY_KEY] =
 	    "SELECT id, status, level, name FROM subscriptions "
 	    "WHERE account_id = ? AND idempotency_key = ?",

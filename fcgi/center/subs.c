@@ -454,6 +454,47 @@ check_funds(const struct quote *q, struct subs_error *err)
 	return 0;
 }
 
+/*
+ * The creation limit (conf subscriptions_per_hour, or the account's own
+ * figure): refused while the account's Nth most recent subscription, failed
+ * ones included (each registered an account upstream), is under an hour
+ * old. The caller holds the account's creation lock until the intent is
+ * committed, so two workers cannot both take the last place.
+ */
+static int
+create_rate_ok(const struct subs_env *e, struct subs_error *err)
+{
+	struct db_res	*r = NULL;
+	long long	 limit = e->conf->subscriptions_per_hour;
+	char		 since[CLOCK_SQL_LEN];
+	int		 rc;
+
+	if ((rc = db_run(e->db, Q_SUB_RATE_LIMIT, (struct db_param[]){ DB_I(e->account_id) }, 1,
+	    &r)) != 0)
+		return subs_dberr(err, rc);
+	if (r->nrows == 1 && db_cell(r, 0, 0) != NULL)
+		limit = db_cell_int(r, 0, 0);
+	db_res_free(r);
+	r = NULL;
+	if (limit <= 0) {
+		subs_err(err, 429, NULL, NULL, "This account may not create subscriptions; "
+		    "contact us to change that.");
+		return -1;
+	}
+	clock_sql(clock_now() - 3600, since);
+	if ((rc = db_run(e->db, Q_SUB_RATE_NTH, (struct db_param[]){ DB_S(since),
+	    DB_I(e->account_id), DB_I(limit - 1) }, 3, &r)) != 0)
+		return subs_dberr(err, rc);
+	if (r->nrows == 1 && db_cell_int(r, 0, 0) == 1) {
+		subs_err(err, 429, NULL, NULL, "Too many subscriptions created: this account may "
+		    "create %lld an hour. Try again after %s.", limit, db_cell(r, 0, 1));
+		db_res_free(r);
+		return -1;
+	}
+	db_res_free(r);
+	return 0;
+}
+
 /* The intent, committed before any outside effect: rows pending + journal. */
 static int
 create_intent(const struct subs_env *e, const struct subs_create_req *rq, const struct quote *q,
@@ -770,7 +811,7 @@ subs_create(const struct subs_env *e, const struct subs_create_req *rq,
 {
 	struct db_res	*r = NULL, *org = NULL;
 	struct quote	*q = NULL;
-	char		 klock[SUBS_LOCK_LEN], slock[SUBS_LOCK_LEN];
+	char		 klock[SUBS_LOCK_LEN], slock[SUBS_LOCK_LEN], alock[SUBS_LOCK_LEN];
 	long long	 sub_id = 0, jid = 0;
 	int		 rc = -1, held = 0, drc;
 
@@ -798,8 +839,20 @@ subs_create(const struct subs_env *e, const struct subs_create_req *rq,
 		goto out;
 	}
 	if (subs_check_org(e, rq, &org, err) != 0 || subs_quote_new(e, rq->level, &rq->domains, q, err) != 0 ||
-	    check_funds(q, err) != 0 || server_url(e, rq->level, out->server, err) != 0 ||
-	    create_intent(e, rq, q, out->server, &sub_id, &jid, err) != 0)
+	    check_funds(q, err) != 0 || server_url(e, rq->level, out->server, err) != 0)
+		goto out;
+	/* The account's creation lock: the limit's count and the intent. */
+	snprintf(alock, sizeof(alock), "caas-create-%lld", e->account_id);
+	if ((drc = subs_lock(e->db, alock, 10)) != 1) {
+		if (drc == 0)
+			subs_err(err, 409, NULL, "err.409", NULL);
+		else
+			subs_dberr(err, DB_ERR);
+		goto out;
+	}
+	drc = create_rate_ok(e, err) == 0 ? create_intent(e, rq, q, out->server, &sub_id, &jid, err) : -1;
+	subs_unlock(e->db, alock);
+	if (drc != 0)
 		goto out;
 	subs_lock_name(sub_id, slock);
 	if (subs_lock(e->db, slock, 0) != 1) {
