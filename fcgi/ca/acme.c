@@ -142,11 +142,16 @@ common_headers(struct actx *ax)
 	resp_header(ax->req, "X-Content-Type-Options", "nosniff");
 }
 
+static int nonce_settle(struct actx *);
+
 static void
 send_json(struct actx *ax, int status, json_t *j, const char *ctype, const char *location)
 {
-	char	*text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char	*text;
 
+	if (nonce_settle(ax) != 0)
+		return;
+	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	common_headers(ax);
 	add_nonce(ax);
 	if (location != NULL)
@@ -163,6 +168,8 @@ send_json(struct actx *ax, int status, json_t *j, const char *ctype, const char 
 void
 acme_send_pem(struct actx *ax, const char *pem)
 {
+	if (nonce_settle(ax) != 0)
+		return;
 	common_headers(ax);
 	add_nonce(ax);
 	resp_send(ax->req, 200, "application/pem-certificate-chain", pem, strlen(pem));
@@ -172,6 +179,8 @@ acme_send_pem(struct actx *ax, const char *pem)
 void
 acme_reply_empty(struct actx *ax, int status)
 {
+	if (nonce_settle(ax) != 0)
+		return;
 	common_headers(ax);
 	add_nonce(ax);
 	resp_send(ax->req, status, NULL, NULL, 0);
@@ -366,14 +375,12 @@ kid_account(struct actx *ax, const char *kid)
 	return load_account(ax, id);
 }
 
-/* §6.5: signed by us, not expired, and never used before (one insert). */
+/* §6.5: signed by us and not expired; then pending, to be recorded as used. */
 static int
-consume_nonce(struct actx *ax, const char *nonce)
+nonce_check(struct actx *ax, const char *nonce)
 {
 	unsigned char	 raw[NONCE_RAW + 2], mac[32];
-	char		 exp_s[CLOCK_SQL_LEN];
 	unsigned long long exp = 0;
-	int		 rc;
 
 	if (nonce == NULL || strlen(nonce) != TOKEN_B64_LEN ||
 	    b64url_decode(nonce, TOKEN_B64_LEN, raw, sizeof(raw)) != NONCE_RAW) {
@@ -388,17 +395,77 @@ consume_nonce(struct actx *ax, const char *nonce)
 		acme_problem(ax, PB_BAD_NONCE, "the nonce was never issued here, or it expired");
 		return -1;
 	}
-	clock_sql((time_t)exp, exp_s);
-	rc = db_run(ax->db, A_NONCE_USE, (struct db_param[]){ DB_S(nonce), DB_S(exp_s) }, 2, NULL);
-	if (rc == DB_EDUP) {
+	snprintf(ax->nonce, sizeof(ax->nonce), "%s", nonce);
+	clock_sql((time_t)exp, ax->nonce_exp);
+	ax->nonce_pending = 1;
+	return 0;
+}
+
+/* The used set's insert: its primary key makes a nonce usable once across
+ * all workers (DB_EDUP: used already). */
+static int
+nonce_insert(struct actx *ax)
+{
+	return db_run(ax->db, A_NONCE_USE, (struct db_param[]){ DB_S(ax->nonce),
+	    DB_S(ax->nonce_exp) }, 2, NULL);
+}
+
+/*
+ * Before any answer to a POST: a nonce still pending is recorded now, on
+ * its own commit; if it was used already the answer is badNonce instead.
+ * 0 to go on with the answer, -1 when this answered.
+ */
+static int
+nonce_settle(struct actx *ax)
+{
+	int	 rc;
+
+	if (!ax->nonce_pending)
+		return 0;
+	ax->nonce_pending = 0;
+	if ((rc = nonce_insert(ax)) == 0)
+		return 0;
+	if (rc == DB_EDUP)
 		acme_problem(ax, PB_BAD_NONCE, "the nonce was already used");
-		return -1;
-	}
-	if (rc != 0) {
+	else
+		acme_db_problem(ax, rc);
+	return -1;
+}
+
+int
+acme_tx_begin(struct actx *ax)
+{
+	int	 rc;
+
+	ax->nonce_in_tx = 0;
+	if ((rc = db_begin(ax->db)) != 0) {
 		acme_db_problem(ax, rc);
 		return -1;
 	}
-	return 0;
+	if (!ax->nonce_pending)
+		return 0;
+	if ((rc = nonce_insert(ax)) == 0) {
+		ax->nonce_in_tx = 1;
+		return 0;
+	}
+	(void)db_rollback(ax->db);
+	if (rc == DB_EDUP) {
+		ax->nonce_pending = 0;
+		acme_problem(ax, PB_BAD_NONCE, "the nonce was already used");
+	} else
+		acme_db_problem(ax, rc);
+	return -1;
+}
+
+int
+acme_tx_commit(struct actx *ax)
+{
+	int	 rc = db_commit(ax->db);
+
+	if (rc == 0 && ax->nonce_in_tx)
+		ax->nonce_pending = 0;
+	ax->nonce_in_tx = 0;
+	return rc;
 }
 
 static int
@@ -444,7 +511,8 @@ acme_auth(struct actx *ax, int want_jwk)
 		acme_problem(ax, PB_UNAUTHORIZED, "the JWS url must be %s", expect);
 		goto out;
 	}
-	if (consume_nonce(ax, json_string_value(json_object_get(ax->jws.protected, "nonce"))) != 0)
+	if (nonce_check(ax, json_string_value(json_object_get(ax->jws.protected, "nonce"))) != 0 ||
+	    (!ax->nonce_defer && nonce_settle(ax) != 0))
 		goto out;
 	jwk = json_object_get(ax->jws.protected, "jwk");
 	kid = json_string_value(json_object_get(ax->jws.protected, "kid"));
@@ -624,6 +692,8 @@ acme_handle(struct actx *ax)
 		    "no such resource");
 		return;
 	}
+	/* The handlers that write record the nonce in their own transaction. */
+	ax->nonce_defer = rt->fn == h_new_order || rt->fn == h_challenge || rt->fn == h_finalize;
 	if (rt->method == HTTP_POST && acme_auth(ax, rt->fn == h_new_account ? AUTH_JWK :
 	    rt->fn == h_revoke_cert ? AUTH_EITHER : AUTH_KID) != 0)
 		return;

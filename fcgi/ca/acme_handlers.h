@@ -6,6 +6,8 @@
 #define CA_ACME_HANDLERS_H
 
 #include "acme.h"
+#include "clock.h"
+#include "crypto.h"
 
 struct actx {
 	const struct ca_conf	*conf;
@@ -26,6 +28,17 @@ struct actx {
 	json_t			*acct_contact;
 	json_t			*acct_jwk;	/* the account's stored key */
 	char			 org_o[201], org_l[101], org_c[3];
+
+	/*
+	 * The request's nonce, verified but not yet recorded as used (§6.5).
+	 * The writing handlers (nonce_defer) record it inside their own
+	 * transaction (acme_tx_begin), so the nonce and the changes it
+	 * authorised commit together; any answer records it first otherwise.
+	 */
+	int			 nonce_defer;
+	int			 nonce_pending, nonce_in_tx;
+	char			 nonce[TOKEN_B64_LEN + 1];
+	char			 nonce_exp[CLOCK_SQL_LEN];
 };
 
 void	acme_handle(struct actx *);
@@ -34,6 +47,12 @@ void	actx_free(struct actx *);
 #define AUTH_JWK	1	/* a jwk (newAccount) */
 #define AUTH_EITHER	2	/* either (revokeCert) */
 int	acme_auth(struct actx *, int want_jwk);
+
+/* A handler's transaction, with the pending nonce recorded in it: 0, or
+ * -1 after answering (badNonce, database error). Commit with acme_tx_commit;
+ * a plain db_rollback leaves the nonce to be recorded with the answer. */
+int	acme_tx_begin(struct actx *);
+int	acme_tx_commit(struct actx *);
 
 void	acme_reply(struct actx *, int status, json_t *j, const char *location);
 void	acme_send_pem(struct actx *, const char *pem);

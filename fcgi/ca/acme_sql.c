@@ -64,7 +64,8 @@ const char *const acme_sql[A__MAX] = {
 	    "UPDATE orders SET status = ? WHERE id = ? AND status = ?",
 	[A_ORDER_FINALIZED] =
 	    "UPDATE orders SET status = 'valid', certificate_id = ? WHERE id = ? "
-	    "AND status = 'processing'",
+	    "AND status = 'ready'",
+	[A_ORDER_LOCK] = "SELECT status FROM orders WHERE id = ? FOR UPDATE",
 	[A_ORDERS_BY_ACCOUNT] =
 	    "SELECT id FROM orders WHERE account_id = ? ORDER BY id DESC LIMIT 1000",
 	[A_AUTHZ_INSERT] =

@@ -154,7 +154,12 @@ insert_challenge(struct actx *ax, long long authz, const char *type)
 	    DB_S(tok) }, 3, NULL);
 }
 
-/* One transaction: the order, an authorization and its challenges per name. */
+/*
+ * One transaction: the request's nonce, the order, an authorization and its
+ * challenges per name. 0, a database outcome, or ANSWERED.
+ */
+#define ANSWERED	1
+
 static int
 create_order(struct actx *ax, const struct names *nm, long long *order_id)
 {
@@ -173,8 +178,10 @@ create_order(struct actx *ax, const struct names *nm, long long *order_id)
 	clock_sql(t, now);
 	clock_sql(t + ax->conf->order_ttl, exp);
 	clock_sql(t + AUTHZ_TTL, aexp);
-	if ((rc = db_begin(ax->db)) != 0)
+	if (acme_tx_begin(ax) != 0) {
+		rc = ANSWERED;
 		goto out;
+	}
 	rc = db_run(ax->db, A_ORDER_INSERT, (struct db_param[]){ DB_I(ax->acct_id), DB_S(ids_text),
 	    DB_S(exp), DB_S(now) }, 4, &r);
 	if (rc == 0)
@@ -197,7 +204,7 @@ create_order(struct actx *ax, const struct names *nm, long long *order_id)
 			rc = insert_challenge(ax, authz, "tls-alpn-01");
 	}
 	if (rc == 0)
-		rc = db_commit(ax->db);
+		rc = acme_tx_commit(ax);
 	if (rc != 0)
 		(void)db_rollback(ax->db);
 out:
@@ -276,7 +283,8 @@ h_new_order(struct actx *ax)
 	    check_coverage(ax, &nm) != 0)
 		goto out;
 	if ((rc = create_order(ax, &nm, &id)) != 0) {
-		acme_db_problem(ax, rc);
+		if (rc != ANSWERED)
+			acme_db_problem(ax, rc);
 		goto out;
 	}
 	send_order(ax, id, 201, 1);
@@ -383,8 +391,11 @@ h_challenge(struct actx *ax)
 	if (ax->jws.payload != NULL && strcmp(db_cell(c, 0, 3), "pending") == 0 &&
 	    strcmp(db_cell(c, 0, 7), "pending") == 0) {
 		clock_sql(clock_now(), now);
+		if (acme_tx_begin(ax) != 0)
+			goto out;
 		if ((rc = db_run(ax->db, A_CHALL_QUEUE, (struct db_param[]){ DB_S(now),
-		    DB_I(ax->id) }, 2, NULL)) != 0) {
+		    DB_I(ax->id) }, 2, NULL)) != 0 || (rc = acme_tx_commit(ax)) != 0) {
+			(void)db_rollback(ax->db);
 			acme_db_problem(ax, rc);
 			goto out;
 		}
@@ -424,10 +435,14 @@ order_names(const char *ids_text, struct names *nm)
 	return 0;
 }
 
-/* Ask the signer, then record the certificate and the order's new state together. */
+/*
+ * Ask the signer, then record the certificate and the order's new state,
+ * inside the caller's transaction (which holds the order's row lock).
+ * *cert_id: the new certificate's id.
+ */
 static int
 issue(struct actx *ax, long long order_id, const struct names *nm,
-    const unsigned char *spki, size_t spki_len)
+    const unsigned char *spki, size_t spki_len, unsigned long long *cert_id, char serial[80])
 {
 	struct sign_req	 sr = {
 		.profile = level_names[ax->lvl], .spki = spki, .spki_len = spki_len,
@@ -460,17 +475,14 @@ issue(struct actx *ax, long long order_id, const struct names *nm,
 	clock_sql(res.not_before, nb);
 	clock_sql(res.not_after, na);
 	clock_sql(clock_now(), now);
-	if (db_begin(ax->db) != 0)
-		goto out;
 	if (db_run(ax->db, A_CERT_INSERT, (struct db_param[]){ DB_I(order_id), DB_I(ax->acct_id),
 	    DB_I(ax->eab_id), DB_S(res.serial), DB_S(sans_text), DB_S(nb), DB_S(na), DB_S(pem),
 	    DB_S(now) }, 9, &r) != 0 ||
 	    db_run(ax->db, A_ORDER_FINALIZED, (struct db_param[]){ DB_I((long long)r->insert_id),
-	    DB_I(order_id) }, 2, NULL) != 0 || db_commit(ax->db) != 0) {
-		(void)db_rollback(ax->db);
+	    DB_I(order_id) }, 2, NULL) != 0)
 		goto out;
-	}
-	log_info("order %lld: certificate %llu serial %s issued", order_id, r->insert_id, res.serial);
+	*cert_id = r->insert_id;
+	snprintf(serial, 80, "%s", res.serial);
 	rc = 0;
 out:
 	db_res_free(r);
@@ -488,6 +500,8 @@ h_finalize(struct actx *ax)
 	struct names	 nm = { .n = 0 };
 	const char	*csr_b64 = json_string_value(json_object_get(ax->jws.payload, "csr")), *why;
 	unsigned char	*der = NULL, *spki = NULL;
+	unsigned long long cert_id = 0;
+	char		 serial[80];
 	size_t		 spki_len = 0;
 	long		 derlen;
 	int		 rc;
@@ -523,23 +537,30 @@ h_finalize(struct actx *ax)
 	/* The allowlist may have changed since newOrder. */
 	if (check_coverage(ax, &nm) != 0)
 		goto out;
-	/* Claim the order: only one finalize wins. */
-	rc = db_run(ax->db, A_ORDER_SET_STATUS, (struct db_param[]){ DB_S("processing"),
-	    DB_I(ax->id), DB_S("ready") }, 3, &claim);
-	if (rc != 0 || claim->affected != 1) {
+	/*
+	 * One transaction from here: the nonce, the order's row lock (of two
+	 * concurrent finalizes, the second waits and then finds it valid), the
+	 * signature, the certificate and the order's new state commit together.
+	 * Any failure leaves the order ready, and the client may retry.
+	 */
+	if (acme_tx_begin(ax) != 0)
+		goto out;
+	rc = db_run(ax->db, A_ORDER_LOCK, (struct db_param[]){ DB_I(ax->id) }, 1, &claim);
+	if (rc != 0 || claim->nrows != 1 || strcmp(db_cell(claim, 0, 0), "ready") != 0) {
+		(void)db_rollback(ax->db);
 		if (rc != 0)
 			acme_db_problem(ax, rc);
 		else
-			acme_problem(ax, PB_ORDER_NOT_READY, "the order is being finalized already");
+			acme_problem(ax, PB_ORDER_NOT_READY, "the order was finalized meanwhile");
 		goto out;
 	}
-	if (issue(ax, ax->id, &nm, spki, spki_len) != 0) {
-		/* Back to ready: the client may retry finalize. */
-		(void)db_run(ax->db, A_ORDER_SET_STATUS, (struct db_param[]){ DB_S("ready"),
-		    DB_I(ax->id), DB_S("processing") }, 3, NULL);
+	if (issue(ax, ax->id, &nm, spki, spki_len, &cert_id, serial) != 0 ||
+	    acme_tx_commit(ax) != 0) {
+		(void)db_rollback(ax->db);
 		acme_problem(ax, PB_SERVER_INTERNAL, "the certificate could not be issued; retry later");
 		goto out;
 	}
+	log_info("order %lld: certificate %llu serial %s issued", ax->id, cert_id, serial);
 	send_order(ax, ax->id, 200, 1);
 out:
 	db_res_free(o);

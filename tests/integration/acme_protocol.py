@@ -318,6 +318,49 @@ def main():
     r = c2.post(cert_url, None)
     ok(r.status_code >= 400, "another account cannot download the certificate")
 
+    # The writing requests record their nonce in the same transaction as
+    # their changes: a replay changes nothing and is still a badNonce.
+    def certs_of(order_url):
+        oid = order_url.rstrip("/").rsplit("/", 1)[1]
+        return subprocess.run(sql + ["SELECT COUNT(*) FROM certificates WHERE order_id = " + str(int(oid))],
+                              check=True, capture_output=True, text=True).stdout.strip()
+    url, order = order_ready(c, ["fin.wild.proto.test"])
+    n = c.new_nonce()
+    r = c.post(order["finalize"], {"csr": csr_for(["fin.wild.proto.test"])}, nonce=n)
+    ok(r.status_code == 200 and r.json().get("status") == "valid", "finalize with a fresh nonce issues", r.text)
+    r = c.post(order["finalize"], {"csr": csr_for(["fin.wild.proto.test"])}, nonce=n)
+    ok(ptype(r) == "badNonce", "finalize replayed with its nonce is a badNonce", r.text)
+    ok(certs_of(url) == "1", "and issues nothing more", certs_of(url))
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "chal.wild.proto.test"}]})
+    a = c.post(r.json()["authorizations"][0], None).json()
+    ch = [x for x in a["challenges"] if x["type"] == "http-01"][0]
+    n = c.new_nonce()
+    r = c.post(ch["url"], {}, nonce=n)
+    ok(r.status_code == 200, "a challenge answered with a fresh nonce", r.text)
+    r = c.post(ch["url"], {}, nonce=n)
+    ok(ptype(r) == "badNonce", "the same challenge POST replayed is a badNonce", r.text)
+    r = c.post(order["finalize"], {"csr": csr_for(["fin.wild.proto.test"])})
+    ok(ptype(r) == "orderNotReady", "finalize of a valid order: orderNotReady", r.text)
+    # Four finalizes of one ready order at once, each with its own nonce:
+    # the order's row lock lets one issue; the others find it valid.
+    url, order = order_ready(c, ["race.wild.proto.test"])
+    bodies = [c.jws(order["finalize"], {"csr": csr_for(["race.wild.proto.test"])}, nonce=c.new_nonce())
+              for _ in range(4)]
+    res = []
+    def fin(b):
+        s = requests.Session()
+        s.verify = BUNDLE
+        s.trust_env = False
+        r = s.post(order["finalize"], data=json.dumps(b), headers={"Content-Type": "application/jose+json"},
+                   timeout=30)
+        res.append(r.status_code if r.status_code == 200 else ptype(r))
+    ts = [threading.Thread(target=fin, args=(b,)) for b in bodies]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    ok(sorted(res, key=str) == [200, "orderNotReady", "orderNotReady", "orderNotReady"],
+       "four concurrent finalizes: one issues, three get orderNotReady", res)
+    ok(certs_of(url) == "1", "one certificate for the order", certs_of(url))
+
     # ACME Renewal Information (RFC 9773)
     ok("renewalInfo" in c.dir, "the directory advertises renewalInfo")
     def cert_id(cert):
