@@ -155,6 +155,22 @@ def csr_for(names, extra=()):
     return b64(b.sign(k, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
 
 
+def post_at_once(url, bodies):
+    """POST each signed body to url from its own thread and connection, all at once."""
+    res = []
+
+    def send(b):
+        s = requests.Session()
+        s.verify = BUNDLE
+        s.trust_env = False
+        res.append(s.post(url, data=json.dumps(b), headers={"Content-Type": "application/jose+json"},
+                          timeout=30))
+    ts = [threading.Thread(target=send, args=(b,)) for b in bodies]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    return res
+
+
 def order_ready(c, names):
     """newOrder, answer every http-01 challenge, wait for ready. Returns (order URL, order)."""
     r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": n} for n in names]})
@@ -262,17 +278,7 @@ def main():
         n = c.new_nonce()
         bodies = [c.jws(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]}, nonce=n)
                   for _ in range(4)]
-        res = []
-        def send(b):
-            s = requests.Session()
-            s.verify = BUNDLE
-            s.trust_env = False
-            res.append(s.post(c.dir["newOrder"], data=json.dumps(b),
-                              headers={"Content-Type": "application/jose+json"}, timeout=20).status_code)
-        ts = [threading.Thread(target=send, args=(b,)) for b in bodies]
-        [t.start() for t in ts]
-        [t.join() for t in ts]
-        wins.append(res.count(201))
+        wins.append([r.status_code for r in post_at_once(c.dir["newOrder"], bodies)].count(201))
     ok(all(w == 1 for w in wins), "a nonce raced by 4 concurrent requests is accepted exactly once (10 rounds)",
        wins)
 
@@ -346,17 +352,7 @@ def main():
     url, order = order_ready(c, ["race.wild.proto.test"])
     bodies = [c.jws(order["finalize"], {"csr": csr_for(["race.wild.proto.test"])}, nonce=c.new_nonce())
               for _ in range(4)]
-    res = []
-    def fin(b):
-        s = requests.Session()
-        s.verify = BUNDLE
-        s.trust_env = False
-        r = s.post(order["finalize"], data=json.dumps(b), headers={"Content-Type": "application/jose+json"},
-                   timeout=30)
-        res.append(r.status_code if r.status_code == 200 else ptype(r))
-    ts = [threading.Thread(target=fin, args=(b,)) for b in bodies]
-    [t.start() for t in ts]
-    [t.join() for t in ts]
+    res = [r.status_code if r.status_code == 200 else ptype(r) for r in post_at_once(order["finalize"], bodies)]
     ok(sorted(res, key=str) == [200, "orderNotReady", "orderNotReady", "orderNotReady"],
        "four concurrent finalizes: one issues, three get orderNotReady", res)
     ok(certs_of(url) == "1", "one certificate for the order", certs_of(url))
