@@ -82,6 +82,10 @@ const char *const acme_sql[A__MAX] = {
 	    "AND status IN ('pending', 'valid')",
 	[A_CHALL_INSERT] =
 	    "INSERT INTO challenges (authz_id, type, token, status) VALUES (?, ?, ?, 'pending')",
+	/* A name's three challenges in one statement, in the order they are shown. */
+	[A_CHALLS_INSERT3] =
+	    "INSERT INTO challenges (authz_id, type, token, status) VALUES "
+	    "(?, 'dns-01', ?, 'pending'), (?, 'http-01', ?, 'pending'), (?, 'tls-alpn-01', ?, 'pending')",
 	[A_CHALLS_BY_AUTHZ] =
 	    "SELECT id, type, token, status, validated_at, error FROM challenges "
 	    "WHERE authz_id = ? ORDER BY id",

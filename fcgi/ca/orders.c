@@ -143,15 +143,23 @@ parse_identifiers(struct actx *ax, const json_t *ids, struct names *nm)
 	return 0;
 }
 
+/*
+ * An authorization's challenges (§7.1.3): a wildcard can only be proven
+ * through DNS (§7.1.3, §8.4); any other name gets all three, in one statement.
+ */
 static int
-insert_challenge(struct actx *ax, long long authz, const char *type)
+insert_challenges(struct actx *ax, long long authz, int wildcard)
 {
-	char	 tok[TOKEN_B64_LEN + 1];
+	char	 tok[3][TOKEN_B64_LEN + 1];
 
-	if (crypto_token(tok) == -1)
-		return DB_ERR;
-	return db_run(ax->db, A_CHALL_INSERT, (struct db_param[]){ DB_I(authz), DB_S(type),
-	    DB_S(tok) }, 3, NULL);
+	for (int i = 0; i < (wildcard ? 1 : 3); i++)
+		if (crypto_token(tok[i]) == -1)
+			return DB_ERR;
+	if (wildcard)
+		return db_run(ax->db, A_CHALL_INSERT, (struct db_param[]){ DB_I(authz),
+		    DB_S("dns-01"), DB_S(tok[0]) }, 3, NULL);
+	return db_run(ax->db, A_CHALLS_INSERT3, (struct db_param[]){ DB_I(authz), DB_S(tok[0]),
+	    DB_I(authz), DB_S(tok[1]), DB_I(authz), DB_S(tok[2]) }, 6, NULL);
 }
 
 /*
@@ -196,12 +204,7 @@ create_order(struct actx *ax, const struct names *nm, long long *order_id)
 		if (rc != 0)
 			break;
 		authz = (long long)r->insert_id;
-		/* A wildcard can only be proven through DNS (§7.1.3). */
-		rc = insert_challenge(ax, authz, "dns-01");
-		if (rc == 0 && !wild)
-			rc = insert_challenge(ax, authz, "http-01");
-		if (rc == 0 && !wild)
-			rc = insert_challenge(ax, authz, "tls-alpn-01");
+		rc = insert_challenges(ax, authz, wild);
 	}
 	if (rc == 0)
 		rc = acme_tx_commit(ax);
@@ -376,9 +379,10 @@ out:
 void
 h_challenge(struct actx *ax)
 {
-	struct db_res	*c = NULL, *again = NULL;
+	struct db_res	*c = NULL;
 	char		 now[CLOCK_SQL_LEN], up[URL_MAX + 16], url[URL_MAX];
-	int		 rc;
+	int		 rc, queued = 0;
+	json_t		*j;
 
 	rc = db_run(ax->db, A_CHALL_BY_ID, (struct db_param[]){ DB_I(ax->id), DB_I(ax->acct_id) }, 2, &c);
 	if (rc != 0 || c->nrows != 1) {
@@ -400,19 +404,17 @@ h_challenge(struct actx *ax)
 			goto out;
 		}
 		acme_wake_validator(ax);
-		if ((rc = db_run(ax->db, A_CHALL_BY_ID, (struct db_param[]){ DB_I(ax->id),
-		    DB_I(ax->acct_id) }, 2, &again)) != 0) {
-			acme_db_problem(ax, rc);
-			goto out;
-		}
+		queued = 1;
 	}
 	acme_url(ax, url, sizeof(url), "authz", db_cell_int(c, 0, 6));
 	snprintf(up, sizeof(up), "<%s>;rel=\"up\"", url);
 	resp_header(ax->req, "Link", up);
-	acme_reply(ax, 200, challenge_json(ax, again ? again : c, 0), NULL);
+	/* Just queued: what A_CHALL_QUEUE wrote (§7.5.1, "processing"). */
+	if ((j = challenge_json(ax, c, 0)) != NULL && queued)
+		json_object_set_new(j, "status", json_string("processing"));
+	acme_reply(ax, 200, j, NULL);
 out:
 	db_res_free(c);
-	db_res_free(again);
 }
 
 /* The order's names from its stored identifiers. */
