@@ -129,7 +129,7 @@ cmd_migrate(struct db *db, const struct center_conf *conf, int argc, char **argv
 enum opt_id {
 	O_NAME = 1, O_TYPE, O_INCOMPAT, O_VAT, O_BALANCE, O_ACCOUNT, O_LOGIN,
 	O_PWFILE, O_NOPW, O_ROLE, O_LANG, O_LABEL, O_CITY, O_COUNTRY, O_ORG,
-	O_LEVEL, O_STATUS, O_PRODUCT, O_CENTS
+	O_LEVEL, O_STATUS, O_PRODUCT, O_CENTS, O_PERHOUR, O__MAX
 };
 
 static const struct option long_opts[] = {
@@ -152,12 +152,13 @@ static const struct option long_opts[] = {
 	{ "status", required_argument, NULL, O_STATUS },
 	{ "product", required_argument, NULL, O_PRODUCT },
 	{ "cents", required_argument, NULL, O_CENTS },
+	{ "subscriptions-per-hour", required_argument, NULL, O_PERHOUR },
 	{ NULL, 0, NULL, 0 },
 };
 
 /* Parsed options of any admin command; each command checks its own. */
 struct opts {
-	const char	*v[O_CENTS + 1];
+	const char	*v[O__MAX];
 	int		 incompatible, no_password;
 };
 
@@ -173,7 +174,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->incompatible = 1;
 		else if (ch == O_NOPW)
 			o->no_password = 1;
-		else if (ch > 0 && ch <= O_CENTS)
+		else if (ch > 0 && ch < O__MAX)
 			o->v[ch] = optarg;
 		else
 			fatalx("%s: unknown option (see caasctl help)", argv[0]);
@@ -380,6 +381,32 @@ cmd_price_set(struct db *db, const struct center_conf *conf, int argc, char **ar
 }
 
 /*
+ * An account's own subscription creation limit (docs/config.md,
+ * subscriptions_per_hour), or "default" to follow the configured one.
+ */
+static int
+cmd_limit_set(struct db *db, const struct center_conf *conf, int argc, char **argv)
+{
+	struct opts	 o;
+	long long	 acct, n = -1;
+
+	parse_opts(argc, argv, &o);
+	need("account", o.v[O_ACCOUNT]);
+	need("subscriptions-per-hour", o.v[O_PERHOUR]);
+	acct = parse_id("account", o.v[O_ACCOUNT]);
+	if (strcmp(o.v[O_PERHOUR], "default") != 0)
+		n = parse_nonneg("subscriptions-per-hour", o.v[O_PERHOUR], 100000);
+	require_account(db, acct);
+	check_db(db_run(db, Q_ACCOUNT_SET_SUB_LIMIT, (struct db_param[]){
+	    n < 0 ? DB_NUL : DB_I(n), DB_I(acct) }, 2, NULL), "account");
+	if (n < 0)
+		printf("%lld default (%ld)\n", acct, conf->subscriptions_per_hour);
+	else
+		printf("%lld %lld\n", acct, n);
+	return 0;
+}
+
+/*
  * The upstream's ACME servers (LISTSERVERS): checks the caas_* settings
  * end to end — URL, TLS trust, login — and shows what the upstream offers.
  */
@@ -552,6 +579,7 @@ static const struct cmd cmds[] = {
 	{ "preval-set", cmd_preval_set, "preval-set --org ID --level DV|OV|QWAC "
 	    "--status pending|approved|rejected|expired" },
 	{ "price-set", cmd_price_set, "price-set --account ID --product CODE --cents C" },
+	{ "limit-set", cmd_limit_set, "limit-set --account ID --subscriptions-per-hour N|default" },
 	{ "upstream-servers", cmd_upstream_servers, "upstream-servers" },
 	{ "deposit-credit", cmd_deposit_credit, "deposit-credit --account ID --cents N "
 	    "--reference TEXT --key IDEMPOTENCY-KEY" },

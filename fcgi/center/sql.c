@@ -105,6 +105,7 @@ const char *const center_sql[Q__MAX] = {
 	 * time of its Nth most recent subscription (at most N index entries of
 	 * subscriptions_account, whatever the account's history). */
 	[Q_SUB_RATE_LIMIT] = "SELECT subscriptions_per_hour FROM accounts WHERE id = ?",
+	[Q_ACCOUNT_SET_SUB_LIMIT] = "UPDATE accounts SET subscriptions_per_hour = ? WHERE id = ?",
 	[Q_SUB_RATE_NTH] =
 	    "SELECT created_at > ?, DATE_FORMAT(created_at + INTERVAL 1 HOUR, '%H:%i UTC') "
 	    "FROM subscriptions WHERE account_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?",

@@ -13,8 +13,12 @@ R="t58$$$RANDOM"
 ACC=$(ctl account-add --name "Limit test" --type deposit --vat-bp 2000 --balance-cents 100000)
 KEY=$(ctl apikey-add --account "$ACC" --label t58)
 check "a test account and its API key" test -n "$ACC" -a -n "$KEY"
-# The account's own figure (the column overrides the configured default).
-sql "UPDATE accounts SET subscriptions_per_hour = 2 WHERE id = $ACC"
+# The account's own figure overrides the configured default.
+is "caasctl limit-set sets the account's own limit" \
+	"$(ctl limit-set --account "$ACC" --subscriptions-per-hour 2)" "$ACC 2"
+check "a limit that is not a number is refused" bash -c \
+	"! '$CAASCTL' -f '$CENTER_CONF' limit-set --account $ACC --subscriptions-per-hour many 2>/dev/null"
+is "and changes nothing" "$(sql "SELECT subscriptions_per_hour FROM accounts WHERE id = $ACC")" 2
 
 create() {
 	api "$KEY" POST /api/v1/subscriptions \
@@ -38,10 +42,13 @@ is "no upstream account" "$(upstream_accounts)" "$ups"
 create 1
 is "a replay of a created key still answers 200, same id" "$HTTP_STATUS" 200
 
-sql "UPDATE accounts SET subscriptions_per_hour = 0 WHERE id = $ACC"
+ctl limit-set --account "$ACC" --subscriptions-per-hour 0 >/dev/null
 create 4
 like "a limit of 0 refuses every creation" "$HTTP_STATUS $(j .error.message)" "429 This account may not create"
-sql "UPDATE accounts SET subscriptions_per_hour = 2 WHERE id = $ACC"
+like "limit-set default goes back to the configured figure" \
+	"$(ctl limit-set --account "$ACC" --subscriptions-per-hour default)" "$ACC default ("
+is "the account's column is cleared" "$(sql "SELECT subscriptions_per_hour IS NULL FROM accounts WHERE id = $ACC")" 1
+ctl limit-set --account "$ACC" --subscriptions-per-hour 2 >/dev/null
 
 # One hour and a bit later, for every process of the stack.
 printf '%s\n' 3700 >"$OFFSET_FILE"
