@@ -289,6 +289,15 @@ is "nothing changed: name, auto-renewal, domain, balance" \
 	"$(sql "SELECT name, auto_renew FROM subscriptions WHERE id = $SUB" | tr '\t' ' ') $(sql "SELECT status FROM subscription_domains WHERE id = $D3ID") $(balance "$ACC")" \
 	"Renamed $R 0 active $BAL"
 
+# ---- the creation limit (test 58 drives it through the API): the form shows it
+ctl limit-set --account "$OTHER" --subscriptions-per-hour 0 >/dev/null
+new_form
+create_post subscribe DV "Limited $R" "l.$R.test"
+is "past the creation limit the form answers 429" "$HTTP_STATUS" 429
+check "with the reason on the page" grep -qF "This account may not create subscriptions" "$HTTP_BODY"
+is "and no subscription for that account" "$(sql "SELECT COUNT(*) FROM subscriptions WHERE account_id = $OTHER")" 0
+ctl limit-set --account "$OTHER" --subscriptions-per-hour default >/dev/null
+
 # ---- an account that is not ACME-compatible
 as legacy
 check "the legacy (not compatible) user logs in" login "$DEMO_NONCOMPAT_USER" "$DEMO_NONCOMPAT_PASSWORD"
