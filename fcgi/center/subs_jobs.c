@@ -196,6 +196,18 @@ out:
 	return rc;
 }
 
+/* Undo an addition, counted in st (may be NULL) when it worked. */
+static int
+undo_add_counted(const struct subs_env *e, long long jid, struct subs_job_stats *st,
+    struct subs_error *err)
+{
+	int	 rc;
+
+	if ((rc = subs_undo_add(e, jid, err)) == 0 && st != NULL)
+		st->undone++;
+	return rc;
+}
+
 /*
  * An addition that did not finish: if the upstream has the domain,
  * finish it (order, charge, active; no funds: undo), else undo it.
@@ -215,9 +227,7 @@ reconcile_add(const struct subs_env *e, long long jid, struct subs_job_stats *st
 		goto out;
 	if (!has) {
 		jrow_free(&r);
-		if ((rc = subs_undo_add(e, jid, err)) == 0 && st != NULL)
-			st->undone++;
-		return rc;
+		return undo_add_counted(e, jid, st, err);
 	}
 	if (db_cell(r.d, 0, 7) == NULL) {
 		/* ADDDOMAIN of an enrolled domain answers its first order. */
@@ -234,9 +244,7 @@ reconcile_add(const struct subs_env *e, long long jid, struct subs_job_stats *st
 	if (subs_add_charge(e, r.s, r.d, err) != 0) {
 		if (err->status == 402) {
 			jrow_free(&r);
-			if ((rc = subs_undo_add(e, jid, err)) == 0 && st != NULL)
-				st->undone++;
-			return rc;
+			return undo_add_counted(e, jid, st, err);
 		}
 		goto out;
 	}

@@ -24,14 +24,15 @@ amount(long long cents, char sep)
 	return out;
 }
 
+/* What a text field encoder writes for s, or "(refused)". */
 static const char *
-csv(const char *s)
+encoded(int (*enc)(struct buf *, const char *), const char *s)
 {
 	static char	 out[256];
 	struct buf	 b;
 
 	buf_init(&b, 200);
-	if (export_csv_text(&b, s) != 0)
+	if (enc(&b, s) != 0)
 		snprintf(out, sizeof(out), "(refused)");
 	else
 		snprintf(out, sizeof(out), "%s", b.p != NULL ? b.p : "");
@@ -40,18 +41,15 @@ csv(const char *s)
 }
 
 static const char *
+csv(const char *s)
+{
+	return encoded(export_csv_text, s);
+}
+
+static const char *
 fec(const char *s)
 {
-	static char	 out[256];
-	struct buf	 b;
-
-	buf_init(&b, 200);
-	if (export_fec_text(&b, s) != 0)
-		snprintf(out, sizeof(out), "(refused)");
-	else
-		snprintf(out, sizeof(out), "%s", b.p != NULL ? b.p : "");
-	buf_free(&b);
-	return out;
+	return encoded(export_fec_text, s);
 }
 
 static const char *
