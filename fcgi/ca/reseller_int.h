@@ -97,6 +97,8 @@ struct rctx {
 };
 
 /* ---- reseller.c ---- */
+enum rfield field_of(const char *key);
+void	call_log(struct rctx *, int status, const char *kind);
 void	send_json(struct rctx *, int status, json_t *);
 void	problem(struct rctx *, enum rproblem, enum rfield);
 void	db_problem(struct rctx *, int err, const char *what);

@@ -260,6 +260,74 @@ out:
 
 /* ---- !AutoRevokeSSL ---- */
 
+#define AUTOREVOKE_FIELDS (FB(F_LOGIN) | FB(F_PASSWORD) | FB(F_ORDER_NUMBER) | FB(F_CERT_ID) | FB(F_SERIAL) | \
+	FB(F_REV_REASON) | FB(F_CODE_REASON) | FB(F_TEST) | FB(F_RESP_FORMAT))
+
+/* The AutoRevokeSSL fields check (reseller_int.h). */
+int
+autorevoke_fields(struct rctx *rc)
+{
+	for (size_t i = 0; i < rc->req->form.n; i++) {
+		const char *key = rc->req->form.v[i].key, *val = rc->req->form.v[i].val;
+		enum rfield f = field_of(key);
+		char msg[200], safe[65];
+		size_t k;
+		if (f == F__MAX || !(AUTOREVOKE_FIELDS & FB(f))) {
+			for (k = 0; key[k] != '\0' && k < 64; k++)
+				safe[k] = isalnum((unsigned char)key[k]) || strchr("_.-", key[k]) ? key[k] : '?';
+			safe[k] = '\0';
+			snprintf(msg, sizeof(msg), "'%s' is an unrecognised argument!", safe);
+			form_answer(rc, -2, msg);
+			return -1;
+		}
+		if (kv_count(&rc->req->form, key) > 1 || strlen(val) > rfields[f].max) {
+			snprintf(msg, sizeof(msg), "The value of the '%s' argument is invalid!", rfields[f].name);
+			form_answer(rc, -4, msg);
+			return -1;
+		}
+		if (*val != '\0')
+			rc->v[f] = val;
+	}
+	return 0;
+}
+
+/* !AutoRevokeSSL's answer (responseFormat 0: errorCode, then errorMessage,
+ * one per line; 1: URL-encoded), logged first as kind "errorCode=N". */
+void
+form_answer(struct rctx *rc, int code, const char *msg)
+{
+	char	 body[1200];
+	size_t	 o;
+	const char *rf = kv_get(&rc->req->form, "responseFormat");
+	int	 urlenc = rf != NULL && strcmp(rf, "1") == 0;
+
+	snprintf(rc->kind, sizeof(rc->kind), "errorCode=%d", code);
+	if (!rc->answered)
+		call_log(rc, 200, rc->kind);
+	rc->answered = 1;
+	if (!urlenc) {
+		snprintf(body, sizeof(body), "%d\n%s%s", code, msg != NULL ? msg : "", msg != NULL ? "\n" : "");
+	} else {
+		o = (size_t)snprintf(body, sizeof(body), "errorCode=%d", code);
+		if (msg != NULL) {
+			o += (size_t)snprintf(body + o, sizeof(body) - o, "&errorMessage=");
+			for (const char *c = msg; *c && o + 4 < sizeof(body); c++) {
+				if (isalnum((unsigned char)*c) || strchr("-._~", *c) != NULL)
+					body[o++] = *c;
+				else if (*c == ' ')
+					body[o++] = '+';
+				else
+					o += (size_t)snprintf(body + o, sizeof(body) - o, "%%%02X", (unsigned char)*c);
+			}
+			body[o] = '\0';
+		}
+	}
+	resp_header(rc->req, "Cache-Control", "no-store");
+	resp_send(rc->req, 200, urlenc ? "application/x-www-form-urlencoded" : "text/plain", body,
+	    strlen(body));
+}
+
+
 static void
 invalid(struct rctx *rc, enum rfield f)
 {
