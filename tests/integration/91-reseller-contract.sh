@@ -49,7 +49,7 @@ api() {
 # problem DESC STATUS DETAIL: the last answer was exactly that documented row.
 problem() {
 	is "$1: HTTP $2" "$ST" "$2"
-	is "$1: type and detail" "$(j '.type + " | " + .detail')" "$([[ $2 == 401 ]] &&
+	is "$1: type and detail" "$(j '.type + " | " + .detail')" "$([[ $2 == 40[13] ]] &&
 		echo "urn:sectigo:params:acme:error:unauthorized" || echo "$MALFORMED") | $3"
 }
 unrecognized() { problem "$1" 400 "'$2' is an unrecognized argument!"; }
