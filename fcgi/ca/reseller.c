@@ -200,7 +200,17 @@ money_text(char *text)
 void
 send_json(struct rctx *rc, int status, json_t *j)
 {
-	char	*text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	char	*text;
+	int	 fault;
+
+	/* Tests: the action is done (committed), its answer replaced. */
+	if (!rc->answered && (fault = reseller_fault(rc, kv_get(&rc->req->form, "action"),
+	    "after")) != 0) {
+		json_decref(j);
+		j = reseller_fault_answer(fault);
+		status = fault;
+	}
+	text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
 	if (text != NULL)
 		text = money_text(text);
@@ -555,6 +565,7 @@ static void
 acme_admin(struct rctx *rc)
 {
 	const char	*a = kv_get(&rc->req->form, "action");
+	int		 fault;
 
 	if (a == NULL || *a == '\0') {
 		problem(rc, RP_MISSING, F_ACTION);
@@ -563,7 +574,11 @@ acme_admin(struct rctx *rc)
 	for (size_t i = 0; i < NACTIONS; i++) {
 		if (strcmp(a, actions[i].name) != 0)
 			continue;
-		if (fields_check(rc, ADMIN_FIELDS | actions[i].allowed, actions[i].need) == 0)
+		if (fields_check(rc, ADMIN_FIELDS | actions[i].allowed, actions[i].need) != 0)
+			return;
+		if ((fault = reseller_fault(rc, a, "before")) != 0)
+			send_json(rc, fault, reseller_fault_answer(fault));
+		else
 			actions[i].fn(rc);
 		return;
 	}
