@@ -189,7 +189,8 @@ add_replay(struct rctx *rc, const char *add_order)
 	send_json(rc, 200, order_answer(n, cents));
 }
 
-/* Enroll name under order n until exp with anchor a. 0 or -1 (logged). */
+/* Enroll name under order n (0: none, an associated FQDN: free, and
+ * refunded with nothing) until exp with anchor a. 0 or -1 (logged). */
 static int
 enroll(struct rctx *rc, const char *name, const char *exp, long long n, const struct anchor *a)
 {
@@ -197,7 +198,7 @@ enroll(struct rctx *rc, const char *name, const char *exp, long long n, const st
 
 	clock_sql(clock_now(), now);
 	return db_run(rc->db, R_DOMAIN_ADD, (struct db_param[]){ DB_I(rc->eab_id), DB_S(name),
-	    DB_S(now), DB_S(exp), DB_I(n), a->number > 0 ? DB_I(a->number) : DB_NUL }, 6, NULL);
+	    DB_S(now), DB_S(exp), n > 0 ? DB_I(n) : DB_NUL, a->number > 0 ? DB_I(a->number) : DB_NUL }, 6, NULL);
 }
 
 /*
@@ -282,7 +283,7 @@ act_adddomain(struct rctx *rc)
 	    (new_term && db_run(rc->db, R_EAB_SET_TERM, (struct db_param[]){ DB_S(start), DB_S(end),
 	    DB_I(rc->eab_id) }, 3, NULL) != 0) ||
 	    enroll(rc, rc->domain, exp, n, &a) != 0 ||
-	    (with_assoc && enroll(rc, assoc, exp, n, &a) != 0) ||
+	    (with_assoc && enroll(rc, assoc, exp, 0, &a) != 0) ||
 	    (a.number > 0 && set_org(rc, &a) != 0) ||
 	    db_commit(rc->db) != 0) {
 		db_problem(rc, DB_ERR, "adding the domain");
