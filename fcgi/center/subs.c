@@ -520,6 +520,15 @@ create_domains(const struct subs_env *e, long long sub_id, long long jid, const 
 	return rc;
 }
 
+long long
+subs_dom_upstream_cost(const struct db_res *d, size_t i, const char *currency)
+{
+	const char	*c = db_cell(d, i, 12);
+
+	return db_cell(d, i, 11) != NULL && c != NULL && strcmp(c, currency) == 0 ?
+	    db_cell_int(d, i, 11) : -1;
+}
+
 int
 subs_dom_set_order(const struct subs_env *e, long long dom_id, const struct subs_order *o)
 {
@@ -542,6 +551,7 @@ create_charge(const struct subs_env *e, long long sub_id, const char *sub_name,
 	struct db_res		*d = NULL;
 	struct billing_req	*q = NULL;
 	struct billing_result	*res = NULL;
+	struct billing_account	 a;
 	char			(*keys)[64] = NULL, (*desc)[BILLING_TEXT_MAX + 1] = NULL;
 	enum billing_rc		 brc;
 	int			 rc = -1;
@@ -557,6 +567,10 @@ create_charge(const struct subs_env *e, long long sub_id, const char *sub_name,
 		subs_err(err, 500, NULL, "err.500", NULL);
 		goto out;
 	}
+	if ((brc = billing_account(e->bdb, e->account_id, &a)) != BILLING_OK) {
+		rc = billing_err(brc, err);
+		goto out;
+	}
 	for (size_t i = 0; i < d->nrows; i++) {
 		subs_charge_key(sub_id, db_cell_int(d, i, 0), keys[i]);
 		subs_line_text(db_cell(d, i, 4), db_cell(d, i, 2), sub_name, desc[i]);
@@ -564,7 +578,8 @@ create_charge(const struct subs_env *e, long long sub_id, const char *sub_name,
 		    .net_cents = db_cell_int(d, i, 6), .idempotency_key = keys[i],
 		    .product_code = db_cell(d, i, 4), .subscription_ref = sub_id,
 		    .domain_ref = db_cell_int(d, i, 0), .upstream_order = db_cell(d, i, 7),
-		    .upstream_cost_cents = -1, .description = desc[i] };
+		    .upstream_cost_cents = subs_dom_upstream_cost(d, i, a.currency),
+		    .description = desc[i] };
 	}
 	if ((brc = billing_charge_batch(e->bdb, q, d->nrows, res)) != BILLING_OK) {
 		rc = billing_err(brc, err);

@@ -106,16 +106,19 @@ subs_add_charge(const struct subs_env *e, const struct db_res *s, const struct d
     struct subs_error *err)
 {
 	struct billing_result	 res;
+	struct billing_account	 a;
 	char			 key[64], desc[BILLING_TEXT_MAX + 1];
 	enum billing_rc		 brc;
 
 	subs_charge_key(db_cell_int(s, 0, 0), db_cell_int(d, 0, 0), key);
 	subs_line_text(db_cell(d, 0, 4), db_cell(d, 0, 2), db_cell(s, 0, 4), desc);
-	brc = billing_charge(e->bdb, &(struct billing_req){ .account_id = db_cell_int(s, 0, 1),
-	    .net_cents = db_cell_int(d, 0, 6), .idempotency_key = key,
-	    .product_code = db_cell(d, 0, 4), .subscription_ref = db_cell_int(s, 0, 0),
-	    .domain_ref = db_cell_int(d, 0, 0), .upstream_order = db_cell(d, 0, 7),
-	    .upstream_cost_cents = -1, .description = desc }, &res);
+	if ((brc = billing_account(e->bdb, db_cell_int(s, 0, 1), &a)) == BILLING_OK)
+		brc = billing_charge(e->bdb, &(struct billing_req){ .account_id = db_cell_int(s, 0, 1),
+		    .net_cents = db_cell_int(d, 0, 6), .idempotency_key = key,
+		    .product_code = db_cell(d, 0, 4), .subscription_ref = db_cell_int(s, 0, 0),
+		    .domain_ref = db_cell_int(d, 0, 0), .upstream_order = db_cell(d, 0, 7),
+		    .upstream_cost_cents = subs_dom_upstream_cost(d, 0, a.currency),
+		    .description = desc }, &res);
 	if (brc == BILLING_OK)
 		return 0;
 	if (brc == BILLING_EFUNDS)

@@ -43,6 +43,8 @@ int	subs_upstream_add(const struct subs_env *, long long sub_id, const char *acc
 	    const char *name, struct subs_order *, int *unknown, struct subs_error *);
 /* The domain row's upstream order, cost and currency. db.h outcome. */
 int	subs_dom_set_order(const struct subs_env *, long long dom_id, const struct subs_order *);
+/* The upstream cost of domain row i of d (DOM_COLS) when it is in currency, else -1. */
+long long subs_dom_upstream_cost(const struct db_res *d, size_t i, const char *currency);
 /* cost and currency of an answer, drift counted: *cents -1 when unusable. */
 void	subs_upstream_cost(const struct subs_env *, const char *action, json_t *answer,
 	    long long *cents, char currency[4]);

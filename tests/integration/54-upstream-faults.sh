@@ -68,6 +68,8 @@ is "its ADDDOMAIN names the anchor in ovAnchorOrderNumber" "$(fields_of ADDDOMAI
 is "the upstream cost is kept in cents with its currency" \
 	"$(sql "SELECT CONCAT(upstream_cost_cents, ' ', upstream_currency) FROM subscription_domains WHERE name = 'ov.$R.test'")" \
 	"3000 EUR"
+is "and the charge's ledger line carries that cost (margin for the accountants)" \
+	"$(sql "SELECT upstream_cost_cents FROM ledger WHERE domain_ref = (SELECT id FROM subscription_domains WHERE name = 'ov.$R.test') AND kind = 'charge'")" 3000
 
 # ---- 3. REMOVEDOMAIN done upstream, answered 502 with a JSON body
 DA=$(sql "SELECT id FROM subscription_domains WHERE subscription_id = $SUB AND name = 'a.$R.test'")
