@@ -6,6 +6,7 @@
  *   REMOVEDOMAIN after 502     do it, commit, then answer 502 (a JSON problem)
  *   LISTDOMAINS before 503     answer 503 without doing anything
  *   EXTENDDOMAINS before 403   a refusal (documented kind: unauthorized)
+ *   GETLASTORDER before 409    a refusal of a kind the documentation lacks
  *
  * The rule fires once (the file is removed), so the retry goes through.
  * Without reseller_fault_file (production) nothing here runs.
@@ -44,11 +45,22 @@ reseller_fault(const struct rctx *rc, const char *action, const char *when)
 	return status;
 }
 
-/* The answer a rule orders: a problem document (unauthorized for a 4xx). */
+/*
+ * The answer a rule orders: a problem document, of a documented kind for
+ * 400, 401 and 403 (malformed, unauthorized), and of a kind the
+ * documentation does not have for any other 4xx, so that tests can watch
+ * the client count contract drift.
+ */
 json_t *
 reseller_fault_answer(int status)
 {
-	return json_pack("{s:s, s:s}", "type", status < 500 ?
-	    "urn:sectigo:params:acme:error:unauthorized" : "urn:sectigo:params:acme:error:serverInternal",
-	    "detail", "fault injection");
+	const char	*type = "urn:sectigo:params:acme:error:serverInternal";
+
+	if (status == 400)
+		type = "urn:sectigo:params:acme:error:malformed";
+	else if (status == 401 || status == 403)
+		type = "urn:sectigo:params:acme:error:unauthorized";
+	else if (status < 500)
+		type = "urn:sectigo:params:acme:error:undocumentedKind";
+	return json_pack("{s:s, s:s}", "type", type, "detail", "fault injection");
 }
