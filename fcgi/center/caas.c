@@ -217,8 +217,8 @@ out:
  * text (responseFormat=0: the errorCode on the first line, the message on
  * the next). 0 with *code and msg, -1 when it is neither.
  */
-static int
-revoke_answer(const char *p, size_t len, int *code, char *msg, size_t msgsz)
+int
+caas_revoke_answer(const char *p, size_t len, int *code, char *msg, size_t msgsz)
 {
 	struct kvlist	 kv = { 0 };
 	const char	*ec = NULL, *m = NULL;
@@ -280,7 +280,7 @@ caas_revoke(const struct center_conf *conf, const char *order_number, int code_r
 	buf_init(&answer, 64 * 1024);
 	if (post(conf, "!AutoRevokeSSL", NULL, f, &answer, res) != 0)
 		goto out;
-	if (res->http_status != 200 || answer.len == 0 || revoke_answer(answer.p, answer.len,
+	if (res->http_status != 200 || answer.len == 0 || caas_revoke_answer(answer.p, answer.len,
 	    &res->error_code, res->detail, sizeof(res->detail)) != 0) {
 		snprintf(res->type, sizeof(res->type), "unknown");
 		snprintf(res->detail, sizeof(res->detail), "!AutoRevokeSSL: HTTP %ld without an "

@@ -70,6 +70,13 @@ int	caas_revoke(const struct center_conf *, const char *order_number, int code_r
 	    const char *reason, struct caas_result *);
 
 /*
+ * An !AutoRevokeSSL answer of len bytes in either documented format: URL-encoded
+ * ("errorCode=0&errorMessage=…"), or newline-separated text (errorCode on the
+ * first line, errorMessage on the next). 0 with *code and msg, -1 otherwise.
+ */
+int	caas_revoke_answer(const char *p, size_t len, int *code, char *msg, size_t msgsz);
+
+/*
  * A money amount of an answer (ADDDOMAIN, EXTENDDOMAINS "cost"): a JSON
  * number with at most two decimals (documented: 200.00), or, tolerated, a
  * decimal string. 0 with *cents, -1 when absent or not such an amount.

@@ -54,4 +54,17 @@ is "the API shows it revoked, no longer requested" \
 out=$(ctl confirm-revocations --now "$(date -u -d '+2 hours' '+%F %T')")
 like "confirm-revocations has nothing left to ask" "$out" "confirm-revocations: 0 due"
 is "the customer area sent no !AutoRevokeSSL" "$(calls_since "$mark" | awk -F'\t' '$2 == "AutoRevokeSSL"' | wc -l)" 0
+
+# ---- two ACME clients on the same EAB key renewing the same name: both seen
+D2="r2.$R.test"
+for n in a b; do
+	client_ok "ACME client $n (its own ACME account on the same EAB key) obtains $D2" "$TEST_TMP/cb2$n.log" \
+		certbot_run "$TEST_TMP/cb2$n" certonly --standalone --http-01-address 127.0.0.1 \
+		--http-01-port "$ACME_HTTP01_PORT" --agree-tos -m "admin$n@$D2" \
+		--eab-kid "$KID" --eab-hmac-key "$HMAC" -d "$D2"
+done
+out=$(ctl sync --subscription "$SUB")
+like "one sync records both (GETLASTORDER per account)" "$out" "2 new certificates"
+is "two certificates for $D2, each with its serial" \
+	"$(sql "SELECT COUNT(DISTINCT serial) FROM certificates WHERE subscription_id = $SUB AND domain = '$D2'")" 2
 done_testing
