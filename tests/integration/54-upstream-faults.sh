@@ -76,7 +76,10 @@ DA=$(sql "SELECT id FROM subscription_domains WHERE subscription_id = $SUB AND n
 ACCT=$(sql "SELECT acme_account_id FROM subscriptions WHERE id = $SUB")
 before=$(balance "$ACC")
 fault REMOVEDOMAIN after 502
+mark=$(last_call)
 api "$KEY" DELETE "/api/v1/subscriptions/$SUB/domains/$DA"
+is "REMOVEDOMAIN carries acmeAccountID and domainName" "$(fields_of REMOVEDOMAIN "$mark")" \
+	"acmeAccountID,action,domainName,loginName,loginPassword"
 is "REMOVEDOMAIN answered 502 after doing it: the request fails" "$HTTP_STATUS" 502
 check "the fault fired" test ! -e "$FAULT"
 is "the upstream no longer lists a.$R.test" "$(up_domains "$ACCT")" "b.$R.test"
@@ -96,7 +99,10 @@ E=$((($(date -u -d "$END" +%s) - T0S) / 86400))
 travel $((E - 29))
 before=$(balance "$ACC")
 fault LISTDOMAINS before 503
+mark=$(last_call)
 out=$(ctl renew)
+is "EXTENDDOMAINS carries acmeAccountID, years and quoteOnly" "$(fields_of EXTENDDOMAINS "$mark")" \
+	"acmeAccountID,action,loginName,loginPassword,quoteOnly,years"
 like "renew: the outcome is unknown, not a failure to refund" "$out" "renew: 1 due, 0 renewed"
 check "the fault fired" test ! -e "$FAULT"
 is "the renewal was charged and not refunded (b: 39.00 + VAT)" "$((before - $(balance "$ACC")))" 4680

@@ -159,7 +159,11 @@ is "the upstream did not revoke on removal (reseller_remove_revokes = no): still
 	"$(sql "SELECT status_code FROM certificates WHERE reference = '$REF'")" 6
 out=$(ctl confirm-revocations)
 like "confirm-revocations waits for revocation_confirm_delay" "$out" "confirm-revocations: 0 due"
+mark=$(last_call)
 out=$(ctl confirm-revocations --now "$(date -u -d '+2 hours' '+%F %T')")
+is "!AutoRevokeSSL carries orderNumber, codeReason, revocationReason, responseFormat" \
+	"$(calls_since "$mark" | awk -F'\t' '$2 == "AutoRevokeSSL" { print $4 " " $5 }')" \
+	"200 codeReason,loginName,loginPassword,orderNumber,responseFormat,revocationReason"
 like "an hour later confirm-revocations asks !AutoRevokeSSL, which accepts" "$out" \
 	"1 due, 0 confirmed revoked, 1 still requested"
 is "accepted is not confirmed: still valid, revocation requested, the upstream's answer noted" \

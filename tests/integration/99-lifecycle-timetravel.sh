@@ -179,7 +179,14 @@ jobs
 
 # ---- E: expiry
 travel "$E"
+mark=$(last_call)
 jobs
+is "E: SUSPENDACCOUNT for each expired subscription, every ACME account of its key" \
+	"$(calls_since "$mark" | awk -F'\t' '$3 == "SUSPENDACCOUNT" { print $4 " " $5 }' | sort | uniq -c | sed 's/^ *//')" \
+	"2 200 acmeAccountID,action,includeAdditionalAccounts,loginName,loginPassword"
+is "E: !AutoRevokeSSL asked for the certificates that outlive their term (responseFormat=1)" \
+	"$(calls_since "$mark" | awk -F'\t' '$2 == "AutoRevokeSSL" { print $5 }' | sort -u)" \
+	"codeReason,loginName,loginPassword,orderNumber,responseFormat,revocationReason"
 like "E: run-jobs prints the expiry line" "$JOBS" "expire: "
 is "the expiry mails were sent in the same run" \
 	"$(sql "SELECT COUNT(*) FROM notifications WHERE account_id IN ($D, $M) AND kind = 'expired' AND status = 'sent'")" 2
