@@ -23,6 +23,7 @@ struct ca_conf {
 	long	 order_ttl;		/* seconds */
 	char	*reseller_login;	/* reseller API (/products/): unset disables it */
 	char	*reseller_password_file;	/* refused if group or world can read it */
+	char	*reseller_fault_file;	/* tests only: one fault rule (reseller_fault.c) */
 	int	 reseller_remove_revokes;	/* REMOVEDOMAIN in the refund window revokes (twin choice) */
 	long	 reseller_revoke_page;		/* certificates read per page for those revocations */
 	long	 reseller_login_max_failures;	/* failed logins per loginName per window */

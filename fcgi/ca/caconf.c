@@ -37,6 +37,7 @@ static const struct conf_key ca_keys[] = {
 	K(reseller_login, CONF_STR, NULL, 0, 0),
 	K(reseller_password_file, CONF_STR, NULL, 0, 0),
 	K(reseller_remove_revokes, CONF_BOOL, "no", 0, 0),
+	K(reseller_fault_file, CONF_STR, NULL, 0, 0),
 	K(reseller_revoke_page, CONF_INT, "500", 1, 10000),
 	K(reseller_login_max_failures, CONF_INT, "10", 1, 100000),
 	K(reseller_addr_max_failures, CONF_INT, "30", 1, 1000000),

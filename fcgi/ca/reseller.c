@@ -200,7 +200,17 @@ money_text(char *text)
 void
 send_json(struct rctx *rc, int status, json_t *j)
 {
-	char	*text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	char	*text;
+	int	 fault;
+
+	/* Tests: the action is done (committed), its answer replaced. */
+	if (!rc->answered && (fault = reseller_fault(rc, kv_get(&rc->req->form, "action"),
+	    "after")) != 0) {
+		json_decref(j);
+		j = reseller_fault_answer(fault);
+		status = fault;
+	}
+	text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
 	if (text != NULL)
 		text = money_text(text);
@@ -237,66 +247,6 @@ db_problem(struct rctx *rc, int err, const char *what)
 {
 	log_warnx("reseller: %s: database error %d", what, err);
 	problem(rc, err == DB_EDOWN || err == DB_ELOCK ? RP_UNAVAILABLE : RP_INTERNAL, F__MAX);
-}
-
-/* ---- days (UTC calendar) ---- */
-
-long
-today(void)
-{
-	return (long)(clock_now() / DAY);
-}
-
-/* "YYYY-MM-DD…" → days since 1970-01-01, -1 on NULL or bad text. */
-long
-day_of(const char *s)
-{
-	time_t	 t;
-
-	if (s == NULL || clock_parse(s, &t) != 0 || t < 0)
-		return -1;
-	return (long)(t / DAY);
-}
-
-void
-day_sql(long day, char out[CLOCK_SQL_LEN])
-{
-	clock_sql((time_t)day * DAY, out);
-}
-
-void
-day_date(long day, char out[CLOCK_SQL_LEN])
-{
-	clock_sql((time_t)day * DAY, out);
-	out[10] = '\0';
-}
-
-/* The same calendar date years later (29 February → 1 March). */
-long
-plus_years(long day, int years)
-{
-	time_t	 t = (time_t)day * DAY;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	tm.tm_year += years;
-	return (long)(timegm(&tm) / DAY);
-}
-
-/* SQL DATETIME + delta seconds → RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" ("" if NULL). */
-void
-rfc3339(const char *sql, long delta, char out[24])
-{
-	time_t	 t;
-	struct tm tm;
-
-	if (sql == NULL || clock_parse(sql, &t) != 0) {
-		out[0] = '\0';
-		return;
-	}
-	t += delta;
-	gmtime_r(&t, &tm);
-	strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* ---- checked inputs ---- */
@@ -555,6 +505,7 @@ static void
 acme_admin(struct rctx *rc)
 {
 	const char	*a = kv_get(&rc->req->form, "action");
+	int		 fault;
 
 	if (a == NULL || *a == '\0') {
 		problem(rc, RP_MISSING, F_ACTION);
@@ -563,7 +514,11 @@ acme_admin(struct rctx *rc)
 	for (size_t i = 0; i < NACTIONS; i++) {
 		if (strcmp(a, actions[i].name) != 0)
 			continue;
-		if (fields_check(rc, ADMIN_FIELDS | actions[i].allowed, actions[i].need) == 0)
+		if (fields_check(rc, ADMIN_FIELDS | actions[i].allowed, actions[i].need) != 0)
+			return;
+		if ((fault = reseller_fault(rc, a, "before")) != 0)
+			send_json(rc, fault, reseller_fault_answer(fault));
+		else
 			actions[i].fn(rc);
 		return;
 	}

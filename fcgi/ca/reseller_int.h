@@ -96,6 +96,10 @@ struct rctx {
 	char			 kind[64];
 };
 
+/* ---- reseller_fault.c (tests: reseller_fault_file) ---- */
+int	reseller_fault(const struct rctx *, const char *action, const char *when);
+json_t	*reseller_fault_answer(int status);
+
 /* ---- reseller.c ---- */
 enum rfield field_of(const char *key);
 void	call_log(struct rctx *, int status, const char *kind);

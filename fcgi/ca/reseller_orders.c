@@ -93,9 +93,11 @@ filter_parse(const char *s, struct filter *f)
 		*end = '\0';
 		memmove(f->value, f->value + 1, strlen(f->value));
 	}
+	if (f->date)	/* RFC 3339 keeps its upper-case T and Z */
+		return filter_time(f->value, &f->t);
 	for (char *c = f->value; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
-	return f->date ? filter_time(f->value, &f->t) : 0;
+	return 0;
 }
 
 static int
