@@ -17,8 +17,8 @@
  *   caasctl [-f config] notify [--now T] [--batch N]       (caasctl_notify.c)
  *   caasctl [-f config] user-email --login L (--email ADDRESS | --clear)
  *   caasctl [-f config] close-invoices [--now "YYYY-MM-DD HH:MM:SS"]
- *   caasctl [-f config] export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|fec
- *                       [--output FILE]
+ *   caasctl [-f config] export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|csv-fr|fec
+ *                       [--encoding utf-8|iso-8859-15] [--output FILE]
  *
  * Creating commands print only the new id (or the new API key, shown
  * this once) on stdout, so scripts can capture it.
@@ -666,8 +666,8 @@ static const struct cmd cmds[] = {
 	{ "notify", notify_cmd, "notify [--now T] [--batch N]" },
 	{ "user-email", notify_cmd_user_email, "user-email --login L (--email ADDRESS | --clear)" },
 	{ "close-invoices", cmd_close_invoices, "close-invoices [--now \"YYYY-MM-DD HH:MM:SS\"]" },
-	{ "export", cmd_export, "export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|fec "
-	    "[--output FILE]" },
+	{ "export", cmd_export, "export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|csv-fr|fec "
+	    "[--encoding utf-8|iso-8859-15] [--output FILE]" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
