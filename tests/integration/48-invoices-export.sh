@@ -192,6 +192,27 @@ http GET "/invoices/$DRAFT"
 like "an open invoice shows as a draft (pro forma)" "$(cat "$HTTP_BODY")" "pro forma"
 http GET "/invoices/$(inv_of "$BULK" 2021-01)"
 is "another account's invoice is 404" "$HTTP_STATUS" 404
+# ---- the invoice API (issue #16 item 7): an API key reads its account's invoices
+MONKEY=$(ctl apikey-add --account "$MON" --label t48)
+api() { http GET "$1" -H "Authorization: Bearer $MONKEY"; }
+api /api/v1/invoices
+is "GET /api/v1/invoices lists the account's 13 invoices, newest first" \
+	"$HTTP_STATUS $(jq -c '[.pagination.total, (.invoices | length), .invoices[0].id, .invoices[0].draft]' "$HTTP_BODY")" \
+	"200 [13,13,$DRAFT,true]"
+like "as JSON" "$(header Content-Type)" "application/json"
+is "each invoice links its printable page (absolute, from public_url)" "$(jq -r ".invoices[] | select(.id == $JAN) | .print_url" "$HTTP_BODY")" "$CENTER_URL/invoices/$JAN"
+api "/api/v1/invoices/$FEB"
+is "GET /api/v1/invoices/{id}: the invoice with its signed lines" \
+	"$HTTP_STATUS $(jq -c '[.invoice.number, [.invoice.lines[].gross_cents], .invoice.gross_cents, .invoice.issued_at]' "$HTTP_BODY")" \
+	'200 ["2021-000003",[4680,17880,-4680],17880,"2021-03-01 00:05:00"]'
+api "/api/v1/invoices/$(inv_of "$BULK" 2021-01)"
+is "another account's invoice is 404 through the API too" "$HTTP_STATUS $(jq -r .error.status "$HTTP_BODY")" "404 404"
+api '/api/v1/invoices?page=0'
+is "a bad page is 400 naming page" "$HTTP_STATUS $(jq -r .error.field "$HTTP_BODY")" "400 page"
+http GET /api/v1/invoices
+is "no key: 401" "$HTTP_STATUS" 401
+unset -f api
+
 http GET /accounting/export
 is "a customer may not open the export page" "$HTTP_STATUS" 403
 http GET '/accounting/export?from=2021-01-01&to=2021-12-31&format=csv'
