@@ -135,7 +135,7 @@ h_api_subs_list(struct ctx *c)
 		return 500;
 	if ((rc = model_subs_list(c, m->root, web_page_arg(c, "page"))) != 0) {
 		model_free(m);
-		return rc;
+		return web_handled(rc);
 	}
 	return send(c, m, 200);
 }
@@ -225,7 +225,7 @@ h_api_subs_show(struct ctx *c)
 		return 500;
 	if ((rc = model_sub_detail(c, m->root, c->ids[0], page, page)) != 0) {
 		model_free(m);
-		return rc;
+		return web_handled(rc);
 	}
 	return send(c, m, 200);
 }
@@ -326,7 +326,7 @@ h_api_certificates(struct ctx *c)
 		return 500;
 	if ((rc = model_certs(c, m->root, q, web_page_arg(c, "page"))) != 0) {
 		model_free(m);
-		return rc;
+		return web_handled(rc);
 	}
 	return send(c, m, 200);
 }
