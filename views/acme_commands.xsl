@@ -5,7 +5,8 @@
   (acme_show.xsl, with a placeholder for it): certbot, lego and acme.sh for the
   subscription's own first domain (http-01 with the client's own server for a
   name, dns-01 by hand for a wildcard, which http-01 cannot prove), then the
-  renewal cron lines. Every value comes from the page model: server and key id
+  renewal cron lines (lego wants the EAB flags at every run, renewals included,
+  since the directory requires External Account Binding). Every value comes from the page model: server and key id
   are base64url and URLs, the domain is A-labels, the contact an address of
   [A-Za-z0-9@._+-] (fcgi/center/subs_pages.c), so nothing needs shell quoting
   but a wildcard's "*", which is quoted. Each block has a copy button
@@ -89,6 +90,7 @@
         <xsl:with-param name="text" select="concat(
             '# certbot&#10;17 3 * * * certbot renew --quiet&#10;',
             '# lego&#10;17 3 * * * lego --accept-tos --email ', $contact, ' --server ', $server,
+            ' --eab --kid ', $kid, ' --hmac ', $hmac,
             ' --domains ', $d, ' ', $lego-challenge, ' renew --days 30&#10;',
             '# acme.sh&#10;17 3 * * * &quot;$HOME&quot;/.acme.sh/acme.sh --cron --home &quot;$HOME&quot;/.acme.sh')"/>
       </xsl:call-template>
