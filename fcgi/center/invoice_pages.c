@@ -16,6 +16,7 @@
 #include "center.h"
 #include "invoices.h"
 #include "log.h"
+#include "subs_web.h"
 
 #define LIST_PAGE	20
 
@@ -121,7 +122,10 @@ h_invoices(struct ctx *c)
 	size_t		 n;
 	enum billing_rc	 brc;
 	int		 rc = 500;
+	static const char *const params[] = { "page", NULL };
 
+	if (c->api && web_query_only(c, params) != 0)
+		return 0;
 	if ((page = page_param(c)) == 0) {
 		page_error(c, 400, "err.page", "page");
 		return 0;
@@ -224,7 +228,10 @@ h_invoice(struct ctx *c)
 	char		 first[DAY_LEN], last[DAY_LEN];
 	enum billing_rc	 brc;
 	int		 rc = 500;
+	static const char *const params[] = { NULL };
 
+	if (c->api && web_query_only(c, params) != 0)
+		return 0;
 	if ((db = invoices_handle(c->conf)) == NULL)
 		goto out;
 	if ((brc = billing_invoice(db, c->ids[0], scope(c), &inv)) != BILLING_OK) {

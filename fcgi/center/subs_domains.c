@@ -372,6 +372,22 @@ subs_domain_remove(const struct subs_env *e, long long sub_id, long long dom_id,
 		subs_err(err, 409, NULL, "err.busy", NULL);
 		goto out;
 	}
+	/*
+	 * Read the row again under the lock: a removal of the same domain
+	 * that held the lock before us has finished, and ours is then the
+	 * documented 409, not a second success (issue #16 item 8).
+	 */
+	db_res_free(d);
+	d = NULL;
+	if ((drc = db_run(e->db, Q_DOM_GET, (struct db_param[]){ DB_I(dom_id), DB_I(sub_id) },
+	    2, &d)) != 0) {
+		subs_dberr(err, drc);
+		goto out;
+	}
+	if (d->nrows != 1 || strcmp(db_cell(d, 0, 5), "active") != 0) {
+		subs_err(err, 409, NULL, "err.domain_removed", NULL);
+		goto out;
+	}
 	if ((rc = remove_run(e, s, d, out->within_window, &out->revoked, err)) == 0)
 		log_info("subscription %lld: %s removed by %s, refund %lld cents, %lld certificates revoked",
 		    sub_id, out->name, e->actor, out->refund_cents, out->revoked);

@@ -26,6 +26,8 @@ int	web_dbstatus(int rc);
  */
 #define WEB_ANSWERED	(-1)
 #define web_handled(rc)	((rc) == WEB_ANSWERED ? 0 : (rc))
+/* The query holds only these parameters, once each: 0, or -1 after answering 400 naming one. */
+int	web_query_only(struct ctx *, const char *const *allowed);
 /* 0 when page (from web_page_arg) is valid, else answers 400 naming name: WEB_ANSWERED. */
 int	web_page_ok(struct ctx *, long page, const char *name);
 
