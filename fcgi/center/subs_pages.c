@@ -115,8 +115,8 @@ count_of(struct ctx *c, int stmt, const struct db_param *p, size_t np, int *rc)
  *
  * Every sort order is its own prepared statement (ORDER BY takes no
  * placeholder); the filters are placeholders that are NULL when unset.
- * The list has its own statement table on its own connection, as the
- * invoice and export pages do.
+ * The list has its own statement table, shared over the worker's
+ * connection (db_share).
  */
 
 enum list_sort { LS_CREATED, LS_NAME, LS_TYPE, LS_STATUS, LS_START, LS_END, LS__MAX };
@@ -153,15 +153,14 @@ static const char *const list_sql[LS__MAX * 2 + 1] = {
 #define LIST_COUNT	(LS__MAX * 2)
 #define LIST_Q_MAX	200	/* characters of the name filter */
 
+/* The list's statements over the worker's connection (it reconnects for us). */
 static struct db *
-list_handle(const struct center_conf *c)
+list_handle(struct ctx *c)
 {
 	static struct db	*db;
 
 	if (db == NULL)
-		db = db_open(&(struct db_conf){ .host = c->db_host, .port = (unsigned int)c->db_port,
-		    .socket = c->db_socket, .name = c->db_name, .user = c->db_user,
-		    .password = c->db_password }, list_sql, LIST_COUNT + 1, 0);
+		db = db_share(c->db, list_sql, LIST_COUNT + 1);
 	return db;
 }
 
@@ -263,7 +262,7 @@ model_subs_list(struct ctx *c, xmlNodePtr root, long page)
 		page_error(c, 400, msgkey, field);
 		return WEB_ANSWERED;
 	}
-	if ((db = list_handle(c->conf)) == NULL)
+	if ((db = list_handle(c)) == NULL)
 		return 500;
 #define LIST_FILTERS \
 	DB_I(c->who.account_id), DB_SN(lq.status), DB_SN(lq.status), DB_SN(lq.type), \

@@ -5,7 +5,7 @@
 # sent through the real SMTP sink with every line within RFC 5322's 998 bytes,
 # and the customer reads the whole name; From: carries the configured display
 # name (mail_from_name), plain or RFC 2047-encoded; a 201-character name is
-# still refused.
+# still refused. The subscription it makes on the demo account is removed at the end.
 . "$ROOT/tests/lib.sh"
 
 sql() { mariadb --no-defaults --default-character-set=utf8mb4 -S "$MYSQL_SOCKET" -N center -e "$1"; }
@@ -80,5 +80,9 @@ is "an ASCII display name goes out as a quoted string" \
 	"$(grep -m1 '^From:' "$f" | tr -d '\r')" 'From: "ACME CaaS" <no-reply@center.test>'
 rc=0; out=$("$CAASCTL" -f "$(conf_with 'mail_from_name = Bad "quote"')" notify 2>&1) || rc=$?
 like "a display name with a quote stops the program at start" "$out" "mail_from_name"
+
+# The demo account is shared: leave it as it was (the browser test expects its empty list).
+sql "DELETE FROM notifications WHERE subscription_id = $SUB; DELETE FROM subscriptions WHERE id = $SUB"
+is "the test subscription is gone from the demo account" "$(sql "SELECT COUNT(*) FROM subscriptions WHERE id = $SUB")" 0
 
 done_testing

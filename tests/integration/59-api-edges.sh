@@ -120,6 +120,48 @@ is "an unknown order is a 400 naming order" "$(st)" "400 order"
 api "$KEY" GET "/api/v1/subscriptions?q=$(head -c 201 /dev/zero | tr '\0' a)"
 is "a name filter over 200 characters is a 400 naming q" "$(st)" "400 q"
 
+
+# ---- the details page for real accounts: trash can, dates on one line, expiries highlighted
+sql "INSERT INTO certificates (account_id, subscription_id, order_number, reference, domain, serial,
+	not_before, not_after, status, status_code, upstream_page, first_seen_at, updated_at) VALUES
+	($ACC, $SUB, 59000001$RANDOM, 'SGACME-59a$R', 'once.$R.test', '0A1B', UTC_TIMESTAMP() - INTERVAL 80 DAY,
+	 UTC_TIMESTAMP() + INTERVAL 10 DAY, 'valid', 6, 0, UTC_TIMESTAMP(), UTC_TIMESTAMP()),
+	($ACC, $SUB, 59000002$RANDOM, 'SGACME-59b$R', 'once.$R.test', '0A1C', UTC_TIMESTAMP() - INTERVAL 20 DAY,
+	 UTC_TIMESTAMP() + INTERVAL 70 DAY, 'valid', 6, 0, UTC_TIMESTAMP(), UTC_TIMESTAMP()),
+	($ACC, $SUB, 59000003$RANDOM, 'SGACME-59c$R', 'once.$R.test', '0A1D', UTC_TIMESTAMP() - INTERVAL 85 DAY,
+	 UTC_TIMESTAMP() + INTERVAL 5 DAY, 'revoked', 8, 0, UTC_TIMESTAMP(), UTC_TIMESTAMP());
+	UPDATE subscriptions SET certificates_count = 3 WHERE id = $SUB"
+api "$KEY" GET "/api/v1/subscriptions/$SUB"
+is "expires_soon: the valid one ending in 10 days only (not in 70, not a revoked one)" \
+	"$(j '[.certificates[] | select(.reference | startswith("SGACME-59")) | "\(.reference | .[7:10]) \(.expires_soon)"] | sort | join(",")')" \
+	"59a true,59b false,59c false"
+printf '%s\n' "pw-$R-secret" >"$TEST_TMP/pw"
+ctl user-add --account "$ACC" --login "t59-$R" --password-file "$TEST_TMP/pw" --lang en >/dev/null
+check "the customer logs in" login "t59-$R" "pw-$R-secret"
+http GET "/acme/$SUB"
+xp() { xmllint --html --xpath "$1" "$HTTP_BODY" 2>/dev/null; }
+is "one expiry cell is highlighted, with its words" \
+	"$(xp "count(//table[@id='certificates']//td[contains(@class, 'expires-soon')])") $(xp "string(//td[contains(@class, 'expires-soon')]/span)")" \
+	"1 expires within 30 days"
+is "the delete action of the active domain is the trash can, named for screen readers" \
+	"$(xp "string(//table[@id='domains']//a[contains(@class, 'delete')]/@aria-label)") $(xp "count(//table[@id='domains']//a[contains(@class, 'delete')]/*[local-name() = 'svg'])")" \
+	"Delete once.$R.test 1"
+is "every date cell of both tables is marked not to wrap" \
+	"$(xp "count(//table[@id='certificates']/tbody/tr/td[position() = 4 or position() = 5][not(contains(@class, 'date'))])")" 0
+check "and the stylesheet keeps them on one line" grep -q 'td.date' "$ROOT/static/center.css"
+
+# ---- the list page: the filter form echoes the query
+http GET '/acme?status=active&sort=name&order=asc&q=mid'
+is "the filtered list page answers 200 with only the matching row" \
+	"$HTTP_STATUS $(xp "count(//table[@id='subscriptions']/tbody/tr)") $(xp "string(//table[@id='subscriptions']/tbody/tr[1]/td[1])")" "200 1 Mid bank"
+is "the form keeps the filter" \
+	"$(xp "string(//select[@id='filter-status']/option[@selected]/@value)") $(xp "string(//input[@id='filter-q']/@value)") $(xp "string(//select[@id='filter-sort']/option[@selected]/@value)")" \
+	"active mid name"
+http GET '/acme?status=nope'
+is "a bad filter value on the page is a 400 too" "$HTTP_STATUS" 400
+http GET '/acme?page=x'
+is "and a bad page number" "$HTTP_STATUS" 400
+
 rc=0; out=$(ctl ledger-check) || rc=$?
 is "caasctl ledger-check finds no discrepancy after these money movements" "$rc $(tail -n1 <<<"$out" | sed 's/.*; //')" "0 0 discrepancies"
 
