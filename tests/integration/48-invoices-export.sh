@@ -367,4 +367,7 @@ like "caasctl export refuses an inverted range" "$out" "--to: 2020-12-31 is befo
 rc=0; out=$(ctl export --from 2021-01-01 --to 2021-01-31 --format pdf 2>&1) || rc=$?
 like "caasctl export refuses an unknown format" "$out" "--format: must be csv, csv-fr or fec"
 
+rc=0; out=$(ctl ledger-check) || rc=$?
+is "caasctl ledger-check finds no discrepancy after a year of invoices" "$rc $(tail -n1 <<<"$out" | sed 's/.*; //')" "0 0 discrepancies"
+
 done_testing

@@ -104,4 +104,7 @@ done
 shown=$(xp "//pre[@id='example-cron']")
 is "details: the same cron lines, YOUR_HMAC_KEY for the key" "${shown//YOUR_HMAC_KEY/$HMAC}" "$CRON"
 
+rc=0; out=$(ctl ledger-check) || rc=$?
+is "caasctl ledger-check finds no discrepancy after this subscription's charges" "$rc $(tail -n1 <<<"$out" | sed 's/.*; //')" "0 0 discrepancies"
+
 done_testing
