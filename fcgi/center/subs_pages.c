@@ -41,6 +41,44 @@ web_page_arg(struct ctx *c, const char *name)
 	return *s == '\0' || *end != '\0' || v < 1 || v > WEB_PAGE_MAX ? -1 : v;
 }
 
+/*
+ * A page form holds only its declared fields, each once (issue #16 item
+ * 8): 0, or WEB_ANSWERED after a 400 naming the first that is not.
+ */
+static int
+web_form_only(struct ctx *c, const char *const *allowed)
+{
+	const struct kvlist	*f = &c->req->form;
+	size_t			 k;
+
+	for (size_t i = 0; i < f->n; i++) {
+		for (k = 0; allowed[k] != NULL && strcmp(allowed[k], f->v[i].key) != 0; k++)
+			;
+		if (allowed[k] == NULL) {
+			page_error(c, 400, "err.field.unknown", f->v[i].key);
+			return WEB_ANSWERED;
+		}
+		if (kv_count(f, f->v[i].key) > 1) {
+			page_error(c, 400, "err.param.repeated", f->v[i].key);
+			return WEB_ANSWERED;
+		}
+	}
+	return 0;
+}
+
+/* An optional form choice: NULL, or one of set (else a 400 naming field). */
+static int
+web_choice_ok(struct ctx *c, const char *v, const char *const *set, const char *field)
+{
+	for (size_t i = 0; v != NULL && set[i] != NULL; i++)
+		if (strcmp(v, set[i]) == 0)
+			return 0;
+	if (v == NULL)
+		return 0;
+	page_error(c, 400, "err.list.value", field);
+	return WEB_ANSWERED;
+}
+
 int
 web_page_ok(struct ctx *c, long page, const char *name)
 {
@@ -622,6 +660,10 @@ credentials_page(struct ctx *c, const struct subs_env *e, struct subs_created *o
 	return 0;
 }
 
+static const char *const create_fields[] = { "csrf", "form_token", "type", "organization_id",
+    "name", "domains", "action", NULL };
+static const char *const create_actions[] = { "preview", "subscribe", NULL };
+
 int
 h_acme_create(struct ctx *c)
 {
@@ -636,6 +678,11 @@ h_acme_create(struct ctx *c)
 	int			 rc = 500, ok;
 
 	form_read(c, &f);
+	if (web_form_only(c, create_fields) != 0 ||
+	    web_choice_ok(c, f.action, create_actions, "action") != 0) {
+		rc = 0;
+		goto out;
+	}
 	if ((rq = malloc(sizeof(*rq))) == NULL || (q = malloc(sizeof(*q))) == NULL)
 		goto out;
 	/* The preview refuses what "Subscribe" would: an OV or QWAC quote
@@ -702,12 +749,19 @@ h_acme_settings(struct ctx *c)
 	struct subs_error	 err;
 	const char		*name = kv_get(&c->req->form, "name");
 	const char		*ar = kv_get(&c->req->form, "auto_renew");
+	static const char *const fields[] = { "csrf", "name", "auto_renew", NULL };
+	static const char *const switches[] = { "on", "off", NULL };
 	int			 on = -1;
 
+	/* An unknown field or switch value, or an empty name, is refused, never ignored. */
+	if (web_form_only(c, fields) != 0 || web_choice_ok(c, ar, switches, "auto_renew") != 0)
+		return 0;
 	if (ar != NULL)
-		on = strcmp(ar, "on") == 0 || strcmp(ar, "1") == 0 || strcmp(ar, "true") == 0;
-	if (name != NULL && *name == '\0')
-		name = NULL;
+		on = strcmp(ar, "on") == 0;
+	if (name == NULL && ar == NULL) {
+		page_error(c, 400, "err.patch.empty", NULL);
+		return 0;
+	}
 	if (subs_update(&e, c->ids[0], name, on, &err) != 0) {
 		subs_fail(c, &err);
 		return 0;
@@ -777,6 +831,11 @@ h_domain_add(struct ctx *c)
 	long long		 price = 0, did = 0;
 	int			 add = action != NULL && strcmp(action, "add") == 0;
 	int			 ok;
+	static const char *const fields[] = { "csrf", "domain", "action", NULL };
+	static const char *const actions[] = { "preview", "add", NULL };
+
+	if (web_form_only(c, fields) != 0 || web_choice_ok(c, action, actions, "action") != 0)
+		return 0;
 
 	ok = subs_one_domain(c, c->ids[0], text, &d, &err) == 0 &&
 	    subs_domain_add(&e, c->ids[0], &d, !add, &price, &did, &err) == 0;
@@ -842,6 +901,10 @@ h_domain_delete_form(struct ctx *c)
 int
 h_domain_delete(struct ctx *c)
 {
+	static const char *const fields[] = { "csrf", NULL };
+
+	if (web_form_only(c, fields) != 0)
+		return 0;
 	return domain_removal(c, 0);
 }
 

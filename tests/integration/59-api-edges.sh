@@ -162,6 +162,23 @@ is "a bad filter value on the page is a 400 too" "$HTTP_STATUS" 400
 http GET '/acme?page=x'
 is "and a bad page number" "$HTTP_STATUS" 400
 
+
+# ---- page forms: the same rules (unknown or repeated fields, bad choices are 400s naming them)
+http GET "/acme/$SUB"
+CSRF=$(csrf_token)
+http POST "/acme/$SUB/settings" --data-urlencode "csrf=$CSRF" -d auto_renew=maybe -H 'Accept: application/json'
+is "settings: auto_renew other than on/off is a 400 naming it (it used to mean off)" "$(st)" "400 auto_renew"
+http POST "/acme/$SUB/settings" --data-urlencode "csrf=$CSRF" -d auto_renew=on -d auto_renew=off -H 'Accept: application/json'
+is "settings: auto_renew twice is a 400 naming it" "$(st)" "400 auto_renew"
+http POST "/acme/$SUB/settings" --data-urlencode "csrf=$CSRF" -d autorenew=on -H 'Accept: application/json'
+is "settings: an unknown field is a 400 naming it" "$(st)" "400 autorenew"
+http POST "/acme/$SUB/settings" --data-urlencode "csrf=$CSRF" --data-urlencode "name=" -H 'Accept: application/json'
+is "settings: an empty name is a 400 naming name, not ignored" "$(st)" "400 name"
+http POST "/acme/$SUB/domains" --data-urlencode "csrf=$CSRF" -d domain=x.$R.test -d action=buy -H 'Accept: application/json'
+is "domain add: an unknown action is a 400 naming action" "$(st)" "400 action"
+http POST /acme/new --data-urlencode "csrf=$CSRF" -d type=DV -d type=OV -d name=x -d domains=y.$R.test -d action=preview -H 'Accept: application/json'
+is "creation form: type twice is a 400 naming type" "$(st)" "400 type"
+
 rc=0; out=$(ctl ledger-check) || rc=$?
 is "caasctl ledger-check finds no discrepancy after these money movements" "$rc $(tail -n1 <<<"$out" | sed 's/.*; //')" "0 0 discrepancies"
 
