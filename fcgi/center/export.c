@@ -594,7 +594,9 @@ fec_piece_cols(struct buf *b, const struct mv *m)
 	else
 		rc = buf_printf(b, "L%s", cell(m, XC_ID));
 	rc |= buf_printf(b, "|%s|", m->piece_day);
-	if (m->kind == BILLING_CREDIT)
+	if (m->kind == BILLING_CREDIT && *cell(m, XC_REFERENCE) == '\0')
+		snprintf(lib, sizeof(lib), "%s", fec_kind_labels[m->kind]);
+	else if (m->kind == BILLING_CREDIT)
 		snprintf(lib, sizeof(lib), "%s %s", fec_kind_labels[m->kind], cell(m, XC_REFERENCE));
 	else
 		snprintf(lib, sizeof(lib), "%s %s %s", fec_kind_labels[m->kind],
