@@ -67,6 +67,12 @@ static const char *const export_sql[XQ__MAX] = {
 };
 
 struct db *
+export_db_share(struct db *owner)
+{
+	return db_share(owner, export_sql, XQ__MAX);
+}
+
+struct db *
 export_db_open(const struct center_conf *c)
 {
 	return db_open(&(struct db_conf){ .host = c->db_host, .port = (unsigned int)c->db_port,

@@ -44,6 +44,8 @@ struct export_spec {
 
 /* A handle on the export statement table; db_close() frees it. NULL on ENOMEM. */
 struct db	*export_db_open(const struct center_conf *);
+/* The export statements over owner's connection (a web worker's): must not outlive it. */
+struct db	*export_db_share(struct db *owner);
 
 /* Receives the file chunk by chunk; returns 0, or -1 to stop the export. */
 typedef int	(*export_sink)(void *arg, const char *data, size_t len);

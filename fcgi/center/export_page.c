@@ -20,13 +20,14 @@ struct export_query {
 	struct export_spec	 spec;
 };
 
+/* The export statements over the worker's connection, so they reconnect with it. */
 static struct db *
-export_handle(const struct center_conf *c)
+export_handle(struct ctx *c)
 {
 	static struct db	*db;
 
 	if (db == NULL)
-		db = export_db_open(c);
+		db = export_db_share(c->db);
 	return db;
 }
 
@@ -146,7 +147,7 @@ h_export(struct ctx *c)
 		return form(c, &q, 200, NULL, NULL);
 	if ((msg = query_check(c->conf, &q, &field)) != NULL)
 		return form(c, &q, 400, msg, field);
-	if ((db = export_handle(c->conf)) == NULL)
+	if ((db = export_handle(c)) == NULL)
 		return 500;
 	rc = export_run(db, c->conf, &q.spec, web_write, &w, &t);
 	if (rc == 0 || (rc == -2 && w.started))

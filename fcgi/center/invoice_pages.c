@@ -4,7 +4,7 @@
  * keys, GET /api/v1/invoices and /api/v1/invoices/{id}. Customers and admins see their
  * own account's invoices only (someone else's is 404); the accounting
  * role sees every account's. The reads go through the billing module
- * (invoices.h) on its own connection, opened on first use.
+ * (invoices.h) over the worker's connection (invoices_db_share).
  */
 #include "config.h"
 
@@ -20,15 +20,14 @@
 
 #define LIST_PAGE	20
 
+/* The invoice statements over the worker's connection, so they reconnect with it. */
 static struct db *
-invoices_handle(const struct center_conf *c)
+invoices_handle(struct ctx *c)
 {
 	static struct db	*db;
 
 	if (db == NULL)
-		db = invoices_db_open(&(struct db_conf){ .host = c->db_host,
-		    .port = (unsigned int)c->db_port, .socket = c->db_socket,
-		    .name = c->db_name, .user = c->db_user, .password = c->db_password });
+		db = invoices_db_share(c->db);
 	return db;
 }
 
@@ -131,7 +130,7 @@ h_invoices(struct ctx *c)
 		return 0;
 	}
 	if ((inv = calloc(LIST_PAGE, sizeof(*inv))) == NULL ||
-	    (db = invoices_handle(c->conf)) == NULL)
+	    (db = invoices_handle(c)) == NULL)
 		goto out;
 	brc = billing_invoices(db, scope(c), page - 1, inv, LIST_PAGE, &n, &total);
 	if (brc != BILLING_OK) {
@@ -232,7 +231,7 @@ h_invoice(struct ctx *c)
 
 	if (c->api && web_query_only(c, params) != 0)
 		return 0;
-	if ((db = invoices_handle(c->conf)) == NULL)
+	if ((db = invoices_handle(c)) == NULL)
 		goto out;
 	if ((brc = billing_invoice(db, c->ids[0], scope(c), &inv)) != BILLING_OK) {
 		rc = status_of(brc);
