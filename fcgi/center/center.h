@@ -61,6 +61,9 @@ struct center_conf {
 	char	*fec_sales_account;
 	char	*fec_vat_account;
 	char	*fec_bank_account;
+	char	*legal_timezone;	/* accounting: the zone of the books' dates (tz database name) */
+	char	*siren;			/* the seller's SIREN (9 digits): FEC file name */
+	char	*mail_from_name;	/* notifications: display name in From: */
 
 	/* Derived at load. */
 	char	*db_password;
