@@ -22,10 +22,10 @@
       <h1><xsl:value-of select="i18n:t('acme.list.title')"/></h1>
       <xsl:if test="number(pagination/total) &gt; 0">
         <span class="head-links">
-          <a href="/certificates" id="certificates-link">
+          <a href="{$base}/certificates" id="certificates-link">
             <xsl:value-of select="i18n:t('acme.list.certificates')"/>
           </a>
-          <a class="button primary" href="/acme/new" id="create-link">
+          <a class="button primary" href="{$base}/acme/new" id="create-link">
             <xsl:value-of select="i18n:t('acme.create')"/>
           </a>
         </span>
@@ -51,7 +51,7 @@
       <p><xsl:value-of select="i18n:t('acme.empty.what')"/></p>
       <p><xsl:value-of select="i18n:t('acme.empty.eab')"/></p>
       <p>
-        <a class="button primary" href="/acme/new" id="create-link">
+        <a class="button primary" href="{$base}/acme/new" id="create-link">
           <xsl:value-of select="i18n:t('acme.create')"/>
         </a>
       </p>
@@ -86,7 +86,7 @@
 
   <xsl:template match="subscription">
     <tr>
-      <td><a href="/acme/{id}"><xsl:value-of select="name"/></a></td>
+      <td><a href="{$base}/acme/{id}"><xsl:value-of select="name"/></a></td>
       <td><xsl:value-of select="type"/></td>
       <td>
         <span class="badge badge-{status}">

@@ -31,7 +31,7 @@
 
   <xsl:template match="page" mode="content">
     <p class="breadcrumb">
-      <a href="/acme"><xsl:value-of select="i18n:t('show.back')"/></a>
+      <a href="{$base}/acme"><xsl:value-of select="i18n:t('show.back')"/></a>
     </p>
     <h1><xsl:value-of select="name"/></h1>
     <xsl:apply-templates select="account" mode="summary"/>
@@ -99,7 +99,7 @@
           </div>
         </xsl:if>
       </dl>
-      <form method="post" action="/acme/{$id}/settings" id="rename-form" class="inline-form">
+      <form method="post" action="{$base}/acme/{$id}/settings" id="rename-form" class="inline-form">
         <xsl:call-template name="csrf"/>
         <label for="rename"><xsl:value-of select="i18n:t('show.rename')"/></label>
         <input type="text" name="name" id="rename" maxlength="100" required="required" value="{name}"/>
@@ -112,7 +112,7 @@
        explicitly (auto_renew=on or auto_renew=off). -->
   <xsl:template name="auto-renew">
     <xsl:variable name="on" select="string(auto_renew) = 'true'"/>
-    <form method="post" action="/acme/{$id}/settings" id="auto-renew-form" class="inline-form">
+    <form method="post" action="{$base}/acme/{$id}/settings" id="auto-renew-form" class="inline-form">
       <xsl:call-template name="csrf"/>
       <span id="auto-renew-state">
         <xsl:choose>
@@ -208,7 +208,7 @@
                   <xsl:choose>
                     <xsl:when test="status = 'active'">
                       <td><span class="badge badge-active"><xsl:value-of select="$t-active"/></span></td>
-                      <td><a href="/acme/{$id}/domains/{id}/delete"><xsl:value-of select="$t-delete"/></a></td>
+                      <td><a href="{$base}/acme/{$id}/domains/{id}/delete"><xsl:value-of select="$t-delete"/></a></td>
                     </xsl:when>
                     <xsl:otherwise>
                       <td><span class="badge badge-removed"><xsl:value-of select="$t-removed"/></span></td>
@@ -230,7 +230,7 @@
   </xsl:template>
 
   <xsl:template name="add-domain">
-    <form method="post" action="/acme/{$id}/domains" id="add-domain-form" class="inline-form add-domain">
+    <form method="post" action="{$base}/acme/{$id}/domains" id="add-domain-form" class="inline-form add-domain">
       <xsl:call-template name="csrf"/>
       <input type="hidden" name="action" value="preview"/>
       <label for="add-domain"><xsl:value-of select="i18n:t('show.add.label')"/></label>

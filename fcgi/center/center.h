@@ -57,6 +57,8 @@ struct center_conf {
 	char	*fec_sales_account;
 	char	*fec_vat_account;
 	char	*fec_bank_account;
+	char	*base_path;		/* mounted under this path ("" or "/x[/y]"), docs/nginx.md */
+	char	*metrics_allow;		/* networks that may read /metrics (metrics.h) */
 
 	/* Derived at load. */
 	char	*db_password;
