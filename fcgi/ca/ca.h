@@ -23,6 +23,7 @@ struct ca_conf {
 	long	 order_ttl;		/* seconds */
 	char	*reseller_login;	/* reseller API (/products/): unset disables it */
 	char	*reseller_password_file;
+	char	*metrics_allow;		/* networks that may read /metrics and /healthz (metrics.h) */
 	/* shared */
 	char	*log;
 	char	*log_level;
