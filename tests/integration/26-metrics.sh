@@ -189,4 +189,46 @@ for _ in $(seq 1 50); do
 done
 is "the database back: the CA's health check is 200" "$code" 200
 
+# ---- the cron files send every job's output to syslog, tagged per job
+check "no cron line throws its output away" bash -c "! grep -n '/dev/null' '$ROOT'/etc/cron.d/*"
+LOGSOCK="$TEST_TMP/log.sock"
+"$PY" - "$LOGSOCK" "$TEST_TMP/syslog" <<'PYEOF' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.5)
+end = time.time() + 120
+with open(sys.argv[2], 'ab', buffering=0) as f:
+    while time.time() < end:
+        try:
+            f.write(s.recv(65536) + b'\n')
+        except socket.timeout:
+            pass
+PYEOF
+LOGPID=$!
+for _ in $(seq 1 50); do [[ -S "$LOGSOCK" ]] && break; sleep 0.1; done
+# Every job line of etc/cron.d as cron would run it (sh -c), with this stack's
+# programs and configs, and logger(1) writing to our socket instead of /dev/log.
+while IFS= read -r line; do
+	cmd=$(printf '%s\n' "$line" | cut -f3-)
+	tag=$(sed -n 's/.*logger -t \([^ ]*\).*/\1/p' <<<"$cmd")
+	job=${tag#acme-caas-center-}
+	job=${job#acme-caas-ca-}
+	cmd=${cmd//\/etc\/acme-caas\/center.conf/$CENTER_CONF}
+	cmd=${cmd//\/etc\/acme-caas\/ca.conf/$CA_CONF}
+	cmd=${cmd//logger -t/logger -u $LOGSOCK -t}
+	PATH="$BUILD_DIR/fcgi/center:$BUILD_DIR/fcgi/ca:$PATH" sh -c "$cmd"
+	got=""
+	for _ in $(seq 1 50); do
+		got=$(grep -a " $tag\(\[[0-9]*\]\)\?: " "$TEST_TMP/syslog" 2>/dev/null | head -n1)
+		[[ -n "$got" ]] && break
+		sleep 0.1
+	done
+	msg=$(sed -n "s/.* $tag\(\[[0-9]*\]\)\{0,1\}: //p" <<<"$got")
+	diag "$tag: $msg"
+	check "cron's $job line logs the job's output to syslog, tagged $tag" test -n "$msg"
+done < <(grep -h -E '^[0-9*]' "$ROOT"/etc/cron.d/*)
+kill "$LOGPID" 2>/dev/null
+wait "$LOGPID" 2>/dev/null
+
 done_testing
