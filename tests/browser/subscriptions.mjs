@@ -122,7 +122,8 @@ async function main() {
 			if (!certbot.includes(`--eab-hmac-key ${creds.hmac}`) || !certbot.includes(`--server ${creds.server}`))
 				return `certbot example is "${certbot}"`;
 			const href = await page.locator('#open-subscription').getAttribute('href');
-			const m = /^\/acme\/(\d+)$/.exec(href || '');
+			const m = (href || '').startsWith(`${BASE_PATH}/`) ?
+			    /^\/acme\/(\d+)$/.exec(appPath(new URL(href, page.url()))) : null;
 			if (!m)
 				return `link to the subscription: ${href}`;
 			subId = m[1];
