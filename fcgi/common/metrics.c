@@ -223,7 +223,7 @@ render_latency(struct buf *b)
 	int	 rc = 0;
 
 	rc |= metrics_help(b, "http_request_duration_seconds", "histogram",
-	    "Time from the request's arrival in the worker to the answer, by route.");
+	    "Time the worker spent answering the request, by route.");
 	for (size_t r = 0; r <= nroutes; r++) {
 		unsigned long long cum = 0, v[NBUCKETS];
 
