@@ -110,6 +110,23 @@ code=$(curl -s -o "$TEST_TMP/ho" -w '%{http_code}' -H "Cookie: site_user=$DEMO_D
 is "the site's logged-in user reaches the customer area under $B" "$code" 200
 check "whose links are under $B/ too" all_under_base "$TEST_TMP/ho"
 
+# ---- over TLS (cookie_secure = true) a base path needs __Secure- cookies: __Host- requires Path=/
+sed -e "s|^listen = .*|listen = unix:$TEST_TMP/secure.sock|" -e "s|^pidfile = .*|pidfile = $TEST_TMP/secure.pid|" \
+	-e "s|^workers = .*|workers = 1|" -e "s|^cookie_secure = .*|cookie_secure = true|" \
+	"$CENTER_CONF" >"$TEST_TMP/secure.conf"
+"$BUILD_DIR/fcgi/center/center-fcgi" -f "$TEST_TMP/secure.conf" </dev/null >"$TEST_TMP/secure.log" 2>&1 &
+spid=$!
+for _ in $(seq 1 100); do [[ -S "$TEST_TMP/secure.sock" ]] && break; sleep 0.1; done
+out=$(cd "$TEST_TMP" && env -i REQUEST_METHOD=GET PATH_INFO="$B/login" SCRIPT_NAME= QUERY_STRING= \
+	REMOTE_ADDR=127.0.0.1 HTTPS=on cgi-fcgi -bind -connect "$TEST_TMP/secure.sock" 2>&1 | tr -d '\r' |
+	grep -i '^set-cookie:')
+like "with cookie_secure the login cookie is __Secure-, scoped to the base path" "$out" "Set-Cookie: __Secure-center_login="
+like "and carries Path=$B and Secure" "$out" "Path=$B;"
+like "and Secure" "$out" "; Secure"
+check "no __Host- cookie under a base path" bash -c "! grep -q '__Host-' <<<'$out'"
+kill -TERM "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+
 # ---- base_path values the configuration refuses
 bad_conf() {
 	grep -v '^base_path' "$CENTER_CONF" >"$TEST_TMP/bad.conf"
