@@ -30,6 +30,9 @@ export_handle(const struct center_conf *c)
 
 	if (db == NULL)
 		db = export_db_open(c);
+	/* A connection that died while idle (database restart) reconnects. */
+	if (db != NULL)
+		(void)db_fresh(db);
 	return db;
 }
 

@@ -27,6 +27,10 @@ invoices_handle(const struct center_conf *c)
 		db = invoices_db_open(&(struct db_conf){ .host = c->db_host,
 		    .port = (unsigned int)c->db_port, .socket = c->db_socket,
 		    .name = c->db_name, .user = c->db_user, .password = c->db_password });
+	/* As serve_one does for the worker's handles: a connection that died
+	 * while idle (database restart) reconnects instead of failing once. */
+	if (db != NULL)
+		(void)db_fresh(db);
 	return db;
 }
 
