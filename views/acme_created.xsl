@@ -39,7 +39,7 @@
       </xsl:otherwise>
     </xsl:choose>
     <p class="actions">
-      <a class="button primary" href="/acme/{subscription/id}" id="open-subscription">
+      <a class="button primary" href="{$base}/acme/{subscription/id}" id="open-subscription">
         <xsl:value-of select="i18n:t('created.open')"/>
       </a>
     </p>

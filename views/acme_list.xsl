@@ -25,10 +25,10 @@
       <h1><xsl:value-of select="i18n:t('acme.list.title')"/></h1>
       <xsl:if test="number(pagination/total) &gt; 0">
         <span class="head-links">
-          <a href="/certificates" id="certificates-link">
+          <a href="{$base}/certificates" id="certificates-link">
             <xsl:value-of select="i18n:t('acme.list.certificates')"/>
           </a>
-          <a class="button primary" href="/acme/new" id="create-link">
+          <a class="button primary" href="{$base}/acme/new" id="create-link">
             <xsl:value-of select="i18n:t('acme.create')"/>
           </a>
         </span>
@@ -63,7 +63,7 @@
 
   <!-- Filter (status, type, name) and sort of the list: a GET form. -->
   <xsl:template name="list-filter">
-    <form method="get" action="/acme" class="inline-form list-filter" id="list-filter" role="search">
+    <form method="get" action="{$base}/acme" class="inline-form list-filter" id="list-filter" role="search">
       <label for="filter-status"><xsl:value-of select="i18n:t('col.status')"/>
         <select name="status" id="filter-status">
           <xsl:call-template name="option"><xsl:with-param name="v" select="''"/><xsl:with-param name="cur" select="/page/filter/status"/><xsl:with-param name="t" select="i18n:t('list.filter.any')"/></xsl:call-template>
@@ -119,7 +119,7 @@
       <p><xsl:value-of select="i18n:t('acme.empty.what')"/></p>
       <p><xsl:value-of select="i18n:t('acme.empty.eab')"/></p>
       <p>
-        <a class="button primary" href="/acme/new" id="create-link">
+        <a class="button primary" href="{$base}/acme/new" id="create-link">
           <xsl:value-of select="i18n:t('acme.create')"/>
         </a>
       </p>
@@ -154,7 +154,7 @@
 
   <xsl:template match="subscription">
     <tr>
-      <td><a href="/acme/{id}"><xsl:value-of select="name"/></a></td>
+      <td><a href="{$base}/acme/{id}"><xsl:value-of select="name"/></a></td>
       <td><xsl:value-of select="type"/></td>
       <td>
         <span class="badge badge-{status}">

@@ -172,7 +172,7 @@
           </tr>
         </tfoot>
       </table>
-      <form method="post" action="/acme/new" id="subscribe-form" class="subscribe">
+      <form method="post" action="{$base}/acme/new" id="subscribe-form" class="subscribe">
         <xsl:call-template name="csrf"/>
         <input type="hidden" name="form_token" value="{$form-token}"/>
         <input type="hidden" name="type" value="{/page/form/type}"/>
@@ -204,7 +204,7 @@
   <!-- Creation form -->
 
   <xsl:template match="types" mode="form">
-    <form method="post" action="/acme/new" id="create-form" class="stack">
+    <form method="post" action="{$base}/acme/new" id="create-form" class="stack">
       <xsl:call-template name="csrf"/>
       <input type="hidden" name="form_token" value="{$form-token}"/>
       <fieldset>
@@ -229,7 +229,7 @@
             <xsl:text> — </xsl:text>
             <xsl:value-of select="i18n:t('form.org.missing')"/>
             <xsl:text> </xsl:text>
-            <a href="/prevalidations"><xsl:value-of select="i18n:t('form.org.missing.link')"/></a>
+            <a href="{$base}/prevalidations"><xsl:value-of select="i18n:t('form.org.missing.link')"/></a>
           </p>
         </xsl:for-each>
       </fieldset>

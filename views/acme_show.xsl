@@ -33,7 +33,7 @@
 
   <xsl:template match="page" mode="content">
     <p class="breadcrumb">
-      <a href="/acme"><xsl:value-of select="i18n:t('show.back')"/></a>
+      <a href="{$base}/acme"><xsl:value-of select="i18n:t('show.back')"/></a>
     </p>
     <h1><xsl:value-of select="name"/></h1>
     <xsl:apply-templates select="account" mode="summary"/>
@@ -101,7 +101,7 @@
           </div>
         </xsl:if>
       </dl>
-      <form method="post" action="/acme/{$id}/settings" id="rename-form" class="inline-form">
+      <form method="post" action="{$base}/acme/{$id}/settings" id="rename-form" class="inline-form">
         <xsl:call-template name="csrf"/>
         <label for="rename"><xsl:value-of select="i18n:t('show.rename')"/></label>
         <input type="text" name="name" id="rename" maxlength="100" required="required" value="{name}"/>
@@ -114,7 +114,7 @@
        explicitly (auto_renew=on or auto_renew=off). -->
   <xsl:template name="auto-renew">
     <xsl:variable name="on" select="string(auto_renew) = 'true'"/>
-    <form method="post" action="/acme/{$id}/settings" id="auto-renew-form" class="inline-form">
+    <form method="post" action="{$base}/acme/{$id}/settings" id="auto-renew-form" class="inline-form">
       <xsl:call-template name="csrf"/>
       <span id="auto-renew-state">
         <xsl:choose>
@@ -246,7 +246,7 @@
   </xsl:template>
 
   <xsl:template name="add-domain">
-    <form method="post" action="/acme/{$id}/domains" id="add-domain-form" class="inline-form add-domain">
+    <form method="post" action="{$base}/acme/{$id}/domains" id="add-domain-form" class="inline-form add-domain">
       <xsl:call-template name="csrf"/>
       <input type="hidden" name="action" value="preview"/>
       <label for="add-domain"><xsl:value-of select="i18n:t('show.add.label')"/></label>
@@ -261,7 +261,7 @@
        shows, named for screen readers ("Delete www.example.com"). -->
   <xsl:template name="delete-icon">
     <xsl:param name="t"/>
-    <a class="icon-action delete" href="/acme/{$id}/domains/{id}/delete"
+    <a class="icon-action delete" href="{$base}/acme/{$id}/domains/{id}/delete"
         aria-label="{concat($t, ' ', name)}" title="{concat($t, ' ', name)}">
       <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="18" height="18"
           aria-hidden="true" focusable="false" class="icon-trash">

@@ -22,7 +22,7 @@
 
   <xsl:template match="page" mode="content">
     <h1><xsl:value-of select="i18n:t('certs.title')"/></h1>
-    <form method="get" action="/certificates" role="search" class="inline-form search" id="cert-search-form">
+    <form method="get" action="{$base}/certificates" role="search" class="inline-form search" id="cert-search-form">
       <label for="cert-search"><xsl:value-of select="i18n:t('certs.search')"/></label>
       <input type="search" name="q" id="cert-search" maxlength="253" value="{$q}"
           spellcheck="false" autocapitalize="none"/>
@@ -68,7 +68,7 @@
           <tr>
             <td><xsl:value-of select="reference"/></td>
             <td><xsl:value-of select="domain"/></td>
-            <td><a href="/acme/{subscription_id}"><xsl:value-of select="subscription"/></a></td>
+            <td><a href="{$base}/acme/{subscription_id}"><xsl:value-of select="subscription"/></a></td>
             <td class="serial"><xsl:value-of select="serial"/></td>
             <td class="date"><xsl:value-of select="i18n:date(string(not_before))"/></td>
             <xsl:call-template name="expiry-cell"/>

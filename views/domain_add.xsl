@@ -19,7 +19,7 @@
 
   <xsl:template match="page" mode="content">
     <p class="breadcrumb">
-      <a href="/acme/{subscription_id}"><xsl:value-of select="i18n:t('domain.back')"/></a>
+      <a href="{$base}/acme/{subscription_id}"><xsl:value-of select="i18n:t('domain.back')"/></a>
     </p>
     <h1><xsl:value-of select="i18n:t('add.title')"/></h1>
     <xsl:apply-templates select="account" mode="summary"/>
@@ -31,7 +31,7 @@
           <xsl:value-of select="error/message"/>
         </div>
         <p class="actions">
-          <a class="button" href="/acme/{subscription_id}" id="back-to-subscription">
+          <a class="button" href="{$base}/acme/{subscription_id}" id="back-to-subscription">
             <xsl:value-of select="i18n:t('domain.back')"/>
           </a>
         </p>
@@ -43,7 +43,7 @@
               <xsl:with-param name="text" select="i18n:t('add.cost')"/>
             </xsl:call-template>
           </p>
-          <form method="post" action="/acme/{subscription_id}/domains" class="actions">
+          <form method="post" action="{$base}/acme/{subscription_id}/domains" class="actions">
             <xsl:call-template name="csrf"/>
             <input type="hidden" name="domain" value="{domain}"/>
             <input type="hidden" name="action" value="add"/>
@@ -51,7 +51,7 @@
               <xsl:value-of select="i18n:t('add.confirm')"/>
             </button>
             <xsl:text> </xsl:text>
-            <a class="button" href="/acme/{subscription_id}" id="cancel-add">
+            <a class="button" href="{$base}/acme/{subscription_id}" id="cancel-add">
               <xsl:value-of select="i18n:t('del.cancel')"/>
             </a>
           </form>

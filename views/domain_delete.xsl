@@ -20,7 +20,7 @@
 
   <xsl:template match="page" mode="content">
     <p class="breadcrumb">
-      <a href="/acme/{subscription_id}"><xsl:value-of select="i18n:t('domain.back')"/></a>
+      <a href="{$base}/acme/{subscription_id}"><xsl:value-of select="i18n:t('domain.back')"/></a>
     </p>
     <section class="confirm" aria-labelledby="del-title" id="domain-delete">
       <h1 id="del-title"><xsl:value-of select="i18n:t('del.title')"/></h1>
@@ -41,13 +41,13 @@
         </xsl:otherwise>
       </xsl:choose>
       <p><xsl:value-of select="i18n:t('del.final')"/></p>
-      <form method="post" action="/acme/{subscription_id}/domains/{domain_id}/delete" class="actions">
+      <form method="post" action="{$base}/acme/{subscription_id}/domains/{domain_id}/delete" class="actions">
         <xsl:call-template name="csrf"/>
         <button type="submit" class="danger" id="confirm-delete">
           <xsl:value-of select="i18n:t('del.confirm')"/>
         </button>
         <xsl:text> </xsl:text>
-        <a class="button" href="/acme/{subscription_id}" id="cancel-delete">
+        <a class="button" href="{$base}/acme/{subscription_id}" id="cancel-delete">
           <xsl:value-of select="i18n:t('del.cancel')"/>
         </a>
       </form>

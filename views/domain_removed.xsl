@@ -41,7 +41,7 @@
         </xsl:call-template>
       </p>
       <p class="actions">
-        <a class="button primary" href="/acme/{subscription_id}" id="back-to-subscription">
+        <a class="button primary" href="{$base}/acme/{subscription_id}" id="back-to-subscription">
           <xsl:value-of select="i18n:t('domain.back')"/>
         </a>
       </p>

@@ -30,7 +30,7 @@
         </p>
       </xsl:if>
       <p class="actions">
-        <a class="button primary" href="/acme"><xsl:value-of select="i18n:t('error.home')"/></a>
+        <a class="button primary" href="{$base}/acme"><xsl:value-of select="i18n:t('error.home')"/></a>
       </p>
     </section>
   </xsl:template>

@@ -21,7 +21,7 @@
     <xsl:if test="error">
       <p class="flash flash-error" role="alert" id="export-error"><xsl:value-of select="error/message"/></p>
     </xsl:if>
-    <form method="get" action="/accounting/export" class="stack" id="export-form">
+    <form method="get" action="{$base}/accounting/export" class="stack" id="export-form">
       <xsl:call-template name="date-field">
         <xsl:with-param name="name" select="'from'"/>
       </xsl:call-template>

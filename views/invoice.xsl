@@ -32,7 +32,7 @@
 
   <xsl:template match="page" mode="content">
     <p class="breadcrumb no-print">
-      <a href="/invoices"><xsl:value-of select="i18n:t('invoice.back')"/></a>
+      <a href="{$base}/invoices"><xsl:value-of select="i18n:t('invoice.back')"/></a>
       <xsl:text> · </xsl:text>
       <xsl:value-of select="i18n:t('invoice.print.hint')"/>
     </p>

@@ -57,7 +57,7 @@
         <xsl:for-each select="invoice">
           <tr id="invoice-{id}">
             <td>
-              <a href="/invoices/{id}">
+              <a href="{$base}/invoices/{id}">
                 <xsl:choose>
                   <xsl:when test="string(number) != ''"><xsl:value-of select="number"/></xsl:when>
                   <xsl:otherwise><xsl:value-of select="i18n:t('invoice.draft.short')"/></xsl:otherwise>
@@ -88,7 +88,7 @@
   <xsl:template match="pagination">
     <nav class="pagination" aria-label="{i18n:t('pagination.label')}">
       <xsl:if test="page &gt; 1">
-        <a rel="prev" id="prev-page" href="/invoices?page={page - 1}">
+        <a rel="prev" id="prev-page" href="{$base}/invoices?page={page - 1}">
           <xsl:value-of select="i18n:t('pagination.prev')"/>
         </a>
       </xsl:if>
@@ -100,7 +100,7 @@
         <xsl:value-of select="pages"/>
       </span>
       <xsl:if test="page &lt; pages">
-        <a rel="next" id="next-page" href="/invoices?page={page + 1}">
+        <a rel="next" id="next-page" href="{$base}/invoices?page={page + 1}">
           <xsl:value-of select="i18n:t('pagination.next')"/>
         </a>
       </xsl:if>

@@ -16,6 +16,9 @@
 
   <xsl:variable name="chrome" select="/page/chrome"/>
   <xsl:variable name="path" select="string(/page/chrome/path)"/>
+  <!-- The mount point of the application (base_path, "" at the root): every
+       link and form action below starts with it; $path is the part after it. -->
+  <xsl:variable name="base" select="string(/page/chrome/base)"/>
 
   <xsl:template match="/">
     <html lang="{/page/@lang}">
@@ -28,8 +31,8 @@
         </title>
         <!-- No favicon of our own: an empty one spares a 404 on every page. -->
         <link rel="icon" href="data:,"/>
-        <link rel="stylesheet" href="/static/center.css"/>
-        <script src="/static/center.js" defer="defer"></script>
+        <link rel="stylesheet" href="{$base}/static/center.css"/>
+        <script src="{$base}/static/center.js" defer="defer"></script>
       </head>
       <body class="view-{/page/@view}">
         <xsl:call-template name="header"/>
@@ -49,7 +52,7 @@
 
   <xsl:template name="header">
     <header class="top">
-      <a class="brand" href="/acme"><xsl:value-of select="i18n:t('app.name')"/></a>
+      <a class="brand" href="{$base}/acme"><xsl:value-of select="i18n:t('app.name')"/></a>
       <xsl:if test="$chrome/user">
         <nav aria-label="{i18n:t('nav.label')}">
           <ul>
@@ -99,7 +102,7 @@
     <xsl:param name="key"/>
     <xsl:param name="current" select="false()"/>
     <li>
-      <a href="{$href}">
+      <a href="{$base}{$href}">
         <xsl:if test="$current">
           <xsl:attribute name="aria-current">page</xsl:attribute>
         </xsl:if>
@@ -117,7 +120,7 @@
           <span class="account" title="{i18n:t('user.account')}"><xsl:value-of select="$chrome/account"/></span>
         </xsl:if>
       </span>
-      <form class="lang" method="post" action="/settings/language">
+      <form class="lang" method="post" action="{$base}/settings/language">
         <input type="hidden" name="csrf" value="{$chrome/csrf}"/>
         <input type="hidden" name="back" value="{$path}"/>
         <span class="lang-buttons" role="group" aria-label="{i18n:t('lang.label')}">
@@ -130,7 +133,7 @@
         </span>
       </form>
       <xsl:if test="string($chrome/handover) != 'true'">
-        <form class="logout" method="post" action="/logout">
+        <form class="logout" method="post" action="{$base}/logout">
           <input type="hidden" name="csrf" value="{$chrome/csrf}"/>
           <button type="submit" id="logout"><xsl:value-of select="i18n:t('user.logout')"/></button>
         </form>

@@ -18,7 +18,7 @@
       <xsl:if test="string(error) != ''">
         <p class="flash error" role="alert" id="login-error"><xsl:value-of select="error"/></p>
       </xsl:if>
-      <form method="post" action="/login" class="stack" id="login-form">
+      <form method="post" action="{$base}/login" class="stack" id="login-form">
         <input type="hidden" name="csrf" value="{login/csrf}"/>
         <xsl:if test="string(login/next) != ''">
           <input type="hidden" name="next" value="{login/next}"/>

@@ -18,7 +18,7 @@
 
   <xsl:template match="page" mode="content">
     <p class="breadcrumb">
-      <a href="/prevalidations"><xsl:value-of select="i18n:t('org.back')"/></a>
+      <a href="{$base}/prevalidations"><xsl:value-of select="i18n:t('org.back')"/></a>
     </p>
     <xsl:apply-templates select="organization"/>
   </xsl:template>

@@ -49,7 +49,7 @@
         <xsl:for-each select="organization">
           <xsl:variable name="org" select="."/>
           <tr>
-            <td><a href="/organizations/{id}"><xsl:value-of select="name"/></a></td>
+            <td><a href="{$base}/organizations/{id}"><xsl:value-of select="name"/></a></td>
             <td>
               <xsl:value-of select="city"/>
               <xsl:if test="string(city) != '' and string(country) != ''">, </xsl:if>

@@ -29,6 +29,7 @@ struct ca_conf {
 	long	 reseller_login_max_failures;	/* failed logins per loginName per window */
 	long	 reseller_addr_max_failures;	/* failed logins per source address per window */
 	long	 reseller_failure_window;	/* seconds */
+	char	*metrics_allow;		/* networks that may read /metrics and /healthz (metrics.h) */
 	/* shared */
 	char	*log;
 	char	*log_level;

@@ -15,7 +15,9 @@
 
 #include "acme.h"
 #include "acme_handlers.h"
+#include "ca_metrics.h"
 #include "log.h"
+#include "metrics.h"
 #include "prefork.h"
 #include "reseller.h"
 
@@ -29,6 +31,7 @@ serve_one(const struct ca_conf *conf, struct db *db, struct db *rdb, FCGX_Reques
 {
 	struct req	 req;
 	struct actx	 ax;
+	double		 t0 = metrics_clock();
 
 	req_parse(&req, fr, lim);
 	if (req.path != NULL && strncmp(req.path, "/products/", 10) == 0) {
@@ -37,17 +40,17 @@ serve_one(const struct ca_conf *conf, struct db *db, struct db *rdb, FCGX_Reques
 		reseller_handle(conf, db, rdb, &req);
 		(void)db_rollback(rdb);
 		(void)db_rollback(db);
-		req_free(&req);
-		return;
+	} else if (ca_ops_handle(conf, db, &req) == 0) {	/* /metrics, /healthz */
+		(void)db_fresh(db);
+		memset(&ax, 0, sizeof(ax));
+		ax.conf = conf;
+		ax.db = db;
+		ax.req = &req;
+		acme_handle(&ax);
+		(void)db_rollback(db);
+		actx_free(&ax);
 	}
-	(void)db_fresh(db);
-	memset(&ax, 0, sizeof(ax));
-	ax.conf = conf;
-	ax.db = db;
-	ax.req = &req;
-	acme_handle(&ax);
-	(void)db_rollback(db);
-	actx_free(&ax);
+	metrics_request(ca_metrics_route(&req), req.status, metrics_clock() - t0);
 	req_free(&req);
 }
 
@@ -95,6 +98,9 @@ main(int argc, char *argv[])
 			return 2;
 		}
 	ca_conf_load(&conf, path, "ca");
+	/* Before forking: the workers add to the same counters. */
+	if (ca_metrics_init() != 0)
+		fatalx("metrics: cannot map the shared counters");
 	pf = (struct prefork){ .listen = conf.listen, .workers = conf.workers,
 	    .pidfile = conf.pidfile, .fn = worker, .arg = &conf };
 	prefork_run(&pf);

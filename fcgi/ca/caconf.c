@@ -20,6 +20,7 @@
 #include "ca.h"
 #include "conf.h"
 #include "log.h"
+#include "metrics.h"
 
 #define K(n, t, d, lo, hi) { #n, t, offsetof(struct ca_conf, n), d, lo, hi }
 
@@ -42,6 +43,7 @@ static const struct conf_key ca_keys[] = {
 	K(reseller_login_max_failures, CONF_INT, "10", 1, 100000),
 	K(reseller_addr_max_failures, CONF_INT, "30", 1, 1000000),
 	K(reseller_failure_window, CONF_INT, "900", 10, 86400),
+	K(metrics_allow, CONF_STR, "127.0.0.0/8, ::1/128", 0, 0),
 	K(log, CONF_STR, "stderr", 0, 0),
 	K(log_level, CONF_STR, "info", 0, 0),
 	K(db_host, CONF_STR, NULL, 0, 0),
@@ -116,6 +118,7 @@ ca_conf_load(struct ca_conf *c, const char *path, const char *prog)
 	c->reseller_password = conf_secret_or_exit(c->reseller_password_file);
 	if (c->reseller_password != NULL && strlen(c->reseller_password) < 16)
 		fatalx("config: %s: at least 16 characters", c->reseller_password_file);
+	metrics_allow_check(c->metrics_allow, path);
 	if (c->eab_key_file == NULL)
 		fatalx("config: %s: eab_key_file is required (64 hex characters)", path);
 	hex = conf_secret_or_exit(c->eab_key_file);

@@ -24,6 +24,7 @@
 #include "crypto.h"
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "signer.h"
 #include "signer_core.h"
 
@@ -291,6 +292,8 @@ signer_sign(const char *path, const struct sign_req *req, struct sign_res *res)
 	rc = parse_answer(ans, anslen, res);
 out:
 	if (rc == -1)
+		metrics_signer_error(fd == -1 ? "connect" : "sign");	/* /metrics */
+	if (rc == -1)
 		sign_res_free(res);
 	if (fd != -1)
 		close(fd);
@@ -394,6 +397,8 @@ signer_crl(const char *path, const struct crl_entry *e, size_t n, unsigned char 
 	}
 	rc = parse_crl_answer(ans, anslen, der, derlen, err);
 out:
+	if (rc == -1)
+		metrics_signer_error(fd == -1 ? "connect" : "crl");	/* /metrics */
 	if (fd != -1)
 		close(fd);
 	free(ans);

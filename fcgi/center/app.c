@@ -13,6 +13,8 @@
 
 #include "center.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_center.h"
 #include "render.h"
 
 enum auth_kind {
@@ -39,6 +41,7 @@ struct route {
 static const struct route routes[] = {
 	{ HTTP_GET,  "/",			AUTH_NONE, R_ANY, 0, h_home },
 	{ HTTP_GET,  "/healthz",		AUTH_NONE, R_ANY, 0, h_healthz },
+	{ HTTP_GET,  "/metrics",		AUTH_NONE, R_ANY, 0, h_metrics },	/* metrics_allow */
 	{ HTTP_GET,  "/login",			AUTH_NONE, R_ANY, 0, h_login_form },
 	{ HTTP_POST, "/login",			AUTH_NONE, R_ANY, 0, h_login },
 	{ HTTP_POST, "/logout",			AUTH_PAGE, R_ANY, 0, h_logout },
@@ -131,6 +134,8 @@ page_new(struct ctx *c, const char *view)
 	chrome = m_obj(m->root, "chrome");
 	m_omit(chrome);
 	m_text(chrome, "path", c->req->path);
+	/* Every link of the views starts with it (docs/nginx.md, base_path). */
+	m_text(chrome, "base", c->conf->base_path);
 	m_bool(chrome, "handover", c->conf->auth_request);
 	if (c->who.authenticated) {
 		m_text(chrome, "user", c->who.login);
@@ -274,19 +279,55 @@ allow_header(struct ctx *c)
 	resp_header(c->req, "Allow", allow);
 }
 
-void
-app_handle(struct ctx *c)
+int
+app_metrics_init(void)
+{
+	static struct metrics_route	 mr[NROUTES];
+
+	for (size_t i = 0; i < NROUTES; i++)
+		mr[i] = (struct metrics_route){ http_method_names[routes[i].method],
+		    routes[i].pattern };
+	return metrics_init("center", mr, NROUTES);
+}
+
+/*
+ * Mounted under base_path: the application's paths are what follows it
+ * (base_path itself is "/"); anything outside it is not ours (404).
+ * 0, or -1 when the path is outside.
+ */
+static int
+strip_base(struct ctx *c)
+{
+	const char	*b = c->conf->base_path;
+	size_t		 n = strlen(b);
+
+	if (n == 0)
+		return 0;
+	if (strncmp(c->req->path, b, n) != 0 || (c->req->path[n] != '/' && c->req->path[n] != '\0'))
+		return -1;
+	c->req->path = c->req->path[n] == '\0' ? "/" : c->req->path + n;
+	return 0;
+}
+
+/* The request path proper; returns the index of the route taken (NROUTES: none). */
+static size_t
+dispatch(struct ctx *c)
 {
 	const struct route	*rt = NULL;
 	enum http_method	 m = c->req->method == HTTP_HEAD ? HTTP_GET : c->req->method;
 	int			 path_known = 0, rc;
 
+	if (c->req->fail == REQ_OK && strip_base(c) != 0) {
+		pick_language(c);
+		page_error(c, 404, NULL, NULL);
+		return NROUTES;
+	}
 	c->api = strncmp(c->req->path, "/api/", 5) == 0;
 	if (c->req->fail != REQ_OK) {
 		pick_language(c);
 		page_error(c, c->req->fail == REQ_TOO_LARGE ? 413 :
 		    c->req->fail == REQ_URI_TOO_LONG ? 414 : 400, NULL, c->req->fail_detail);
-		return;
+		return NROUTES;
 	}
 	for (size_t i = 0; i < NROUTES && rt == NULL; i++)
 		if (path_match(routes[i].pattern, c->req->path, c->ids, &c->nids)) {
@@ -299,21 +340,21 @@ app_handle(struct ctx *c)
 		if (path_known)
 			allow_header(c);
 		page_error(c, path_known ? 405 : 404, NULL, NULL);
-		return;
+		return NROUTES;
 	}
 	if (authenticate(c, rt) != 0)
-		return;
+		return (size_t)(rt - routes);
 	if (rt->auth != AUTH_NONE && !(rt->roles & (1u << c->who.role))) {
 		page_error(c, 403, "err.role", NULL);
-		return;
+		return (size_t)(rt - routes);
 	}
 	if (rt->acme && !c->who.compatible) {
 		page_error(c, 403, "err.account.incompatible", NULL);
-		return;
+		return (size_t)(rt - routes);
 	}
 	if (rt->method == HTTP_POST && rt->auth == AUTH_PAGE && !auth_csrf_ok(c)) {
 		page_error(c, 403, "err.csrf", "csrf");
-		return;
+		return (size_t)(rt - routes);
 	}
 	if ((rc = rt->fn(c)) != 0)
 		page_error(c, rc, NULL, NULL);
@@ -321,4 +362,14 @@ app_handle(struct ctx *c)
 		log_error("%s %s: handler sent nothing", c->req->method_name, c->req->path);
 		page_error(c, 500, NULL, NULL);
 	}
+	return (size_t)(rt - routes);
+}
+
+void
+app_handle(struct ctx *c)
+{
+	double	 t0 = metrics_clock();
+	size_t	 route = dispatch(c);
+
+	metrics_request(route, c->req->status, metrics_clock() - t0);
 }

@@ -27,17 +27,25 @@
 
 const char *const role_names[ROLE__MAX] = { "customer", "accounting", "admin" };
 
+/*
+ * __Host- binds the cookie to this exact origin, path / and Secure.
+ * Under a base_path the cookie is the application's only (Path=base),
+ * which __Host- forbids: __Secure- still requires Secure.
+ */
 static const char *
 session_cookie(const struct ctx *c)
 {
-	/* __Host- binds the cookie to this exact origin, path / and Secure. */
-	return c->conf->cookie_secure ? "__Host-center_session" : "center_session";
+	if (!c->conf->cookie_secure)
+		return "center_session";
+	return c->conf->base_path[0] != '\0' ? "__Secure-center_session" : "__Host-center_session";
 }
 
 static const char *
 login_csrf_cookie(const struct ctx *c)
 {
-	return c->conf->cookie_secure ? "__Host-center_login" : "center_login";
+	if (!c->conf->cookie_secure)
+		return "center_login";
+	return c->conf->base_path[0] != '\0' ? "__Secure-center_login" : "__Host-center_login";
 }
 
 static void
@@ -45,8 +53,10 @@ set_cookie(struct ctx *c, const char *name, const char *value, long max_age, con
 {
 	char	 v[512];
 
-	snprintf(v, sizeof(v), "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=%s%s",
-	    name, value, max_age, samesite, c->conf->cookie_secure ? "; Secure" : "");
+	/* Path: the mount point only, so the rest of the site never receives it. */
+	snprintf(v, sizeof(v), "%s=%s; Path=%s; Max-Age=%ld; HttpOnly; SameSite=%s%s",
+	    name, value, c->conf->base_path[0] != '\0' ? c->conf->base_path : "/", max_age,
+	    samesite, c->conf->cookie_secure ? "; Secure" : "");
 	resp_header(c->req, "Set-Cookie", v);
 }
 

@@ -19,6 +19,7 @@
 #include "center.h"
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
@@ -159,6 +160,8 @@ post(const struct center_conf *conf, const char *product, const char *action,
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->http_status);
 	rc = 0;
 out:
+	metrics_upstream(action ? action : product, rc != 0 ? "transport" : res->http_status < 300 ?
+	    "ok" : res->http_status < 500 ? "refused" : "error");
 	if (c != NULL)
 		curl_easy_reset(c);	/* no pointer into this frame survives; connections do */
 	if (body.p != NULL)

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "center.h"
+#include "metrics_center.h"
 #include "clock.h"
 #include "conf.h"
 #include "crypto.h"
@@ -725,6 +726,7 @@ main(int argc, char *argv[])
 		if (db_ping(db) != 0)
 			fatalx("database unreachable (%s)", conf.db_host ? conf.db_host : conf.db_socket);
 		rc = cmds[k].fn(db, &conf, argc - i, argv + i);
+		metrics_job_done(db, cmds[k].name, rc);	/* job_runs, upstream_calls (/metrics) */
 		db_close(db);
 		center_conf_free(&conf);
 		return rc;

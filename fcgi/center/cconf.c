@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "log.h"
 #include "mail.h"
+#include "metrics.h"
 
 #define K(n, t, d, lo, hi) { #n, t, offsetof(struct center_conf, n), d, lo, hi }
 
@@ -66,6 +67,8 @@ static const struct conf_key center_keys[] = {
 	K(legal_timezone, CONF_STR, "Europe/Paris", 0, 0),
 	K(siren, CONF_STR, NULL, 0, 0),
 	K(mail_from_name, CONF_STR, NULL, 0, 0),
+	K(base_path, CONF_STR, NULL, 0, 0),
+	K(metrics_allow, CONF_STR, "127.0.0.0/8, ::1/128", 0, 0),
 };
 #define NKEYS (sizeof(center_keys) / sizeof(center_keys[0]))
 
@@ -136,6 +139,26 @@ legal_conf_check(const struct center_conf *c, const char *path)
 		    "quote, backslash or angle bracket", path);
 }
 
+/*
+ * base_path: empty (mounted at the root) or "/seg[/seg…]" without a
+ * trailing slash, each segment of unreserved URL characters, so that it
+ * goes into Location headers, cookie paths and hrefs unescaped.
+ */
+static void
+base_path_check(const char *b, const char *path)
+{
+	const char	*ok = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/";
+	size_t		 n = strlen(b);
+
+	if (n == 0)
+		return;
+	if (b[0] != '/' || b[n - 1] == '/' || n > 100 || b[strspn(b, ok)] != '\0' ||
+	    strstr(b, "//") != NULL || strstr(b, "/./") != NULL || strstr(b, "/../") != NULL ||
+	    (n >= 2 && strcmp(b + n - 2, "/.") == 0) || (n >= 3 && strcmp(b + n - 3, "/..") == 0))
+		fatalx("config: %s: base_path must be empty or /segment[/segment…] (letters, digits, "
+		    "-._~) without a trailing slash, at most 100 characters", path);
+}
+
 void
 center_conf_load(struct center_conf *c, const char *path)
 {
@@ -173,6 +196,10 @@ center_conf_load(struct center_conf *c, const char *path)
 	mail_conf_check(c, path);
 	fec_conf_check(c, path);
 	legal_conf_check(c, path);
+	if (c->base_path == NULL && (c->base_path = strdup("")) == NULL)
+		fatalx("config: out of memory");
+	base_path_check(c->base_path, path);
+	metrics_allow_check(c->metrics_allow, path);
 	conf_log_setup(path, "center", c->log, c->log_level);
 }
 

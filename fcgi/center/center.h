@@ -64,6 +64,8 @@ struct center_conf {
 	char	*legal_timezone;	/* accounting: the zone of the books' dates (tz database name) */
 	char	*siren;			/* the seller's SIREN (9 digits): FEC file name */
 	char	*mail_from_name;	/* notifications: display name in From: */
+	char	*base_path;		/* mounted under this path ("" or "/x[/y]"), docs/nginx.md */
+	char	*metrics_allow;		/* networks that may read /metrics (metrics.h) */
 
 	/* Derived at load. */
 	char	*db_password;

@@ -28,6 +28,9 @@ export_handle(struct ctx *c)
 
 	if (db == NULL)
 		db = export_db_share(c->db);
+	/* A connection that died while idle (database restart) reconnects. */
+	if (db != NULL)
+		(void)db_fresh(db);
 	return db;
 }
 

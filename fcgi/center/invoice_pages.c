@@ -28,6 +28,10 @@ invoices_handle(struct ctx *c)
 
 	if (db == NULL)
 		db = invoices_db_share(c->db);
+	/* As serve_one does for the worker's handles: a connection that died
+	 * while idle (database restart) reconnects instead of failing once. */
+	if (db != NULL)
+		(void)db_fresh(db);
 	return db;
 }
 
@@ -57,7 +61,7 @@ opt_text(xmlNodePtr parent, const char *name, const char *v)
 /*
  * The fields shared by the list and the invoice page, the API's too
  * (GET /api/v1/invoices[/{id}]): print_url is the printable HTML invoice,
- * absolute when public_url is set.
+ * absolute when public_url is set, else a path under base_path.
  */
 static xmlNodePtr
 invoice_node(xmlNodePtr parent, const struct center_conf *conf, const struct invoice *inv)
@@ -65,8 +69,9 @@ invoice_node(xmlNodePtr parent, const struct center_conf *conf, const struct inv
 	xmlNodePtr	 n = m_obj(parent, "invoice");
 	char		 url[700];
 
+	/* public_url includes the base path; without it, a path under base_path. */
 	snprintf(url, sizeof(url), "%s/invoices/%lld", conf->public_url != NULL ?
-	    conf->public_url : "", inv->id);
+	    conf->public_url : conf->base_path, inv->id);
 
 	m_int(n, "id", inv->id);
 	opt_text(n, "number", inv->number);

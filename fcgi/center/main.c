@@ -19,6 +19,7 @@
 
 #include "center.h"
 #include "log.h"
+#include "metrics_center.h"
 #include "prefork.h"
 #include "render.h"
 
@@ -101,6 +102,9 @@ main(int argc, char *argv[])
 		fatalx("views: %s", err);
 	if (render_init(conf.views_dir, center_views, err, sizeof(err)) == -1)
 		fatalx("views: %s", err);
+	/* Before forking: the workers share the counters and the mount point. */
+	if (app_metrics_init() != 0 || resp_set_base(conf.base_path) != 0)
+		fatalx("metrics or base_path set-up failed");
 	pf = (struct prefork){ .listen = conf.listen, .workers = conf.workers,
 	    .pidfile = conf.pidfile, .fn = worker, .arg = &conf };
 	prefork_run(&pf);

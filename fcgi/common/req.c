@@ -405,6 +405,7 @@ resp_send(struct req *r, int status, const char *ctype, const void *body, size_t
 		return;
 	}
 	r->sent = 1;
+	r->status = status;
 	n = snprintf(line, sizeof(line), "Status: %d %s\r\n", status, http_reason(status));
 	FCGX_PutStr(line, n, r->fr->out);
 	if (ctype != NULL) {
@@ -436,6 +437,7 @@ resp_start(struct req *r, int status, const char *ctype)
 		return;
 	}
 	r->sent = 1;
+	r->status = status;
 	FCGX_PutStr(line, n, r->fr->out);
 	if (r->hdrs.len > 0)
 		FCGX_PutStr(r->hdrs.p, (int)r->hdrs.len, r->fr->out);
@@ -459,12 +461,33 @@ resp_write(struct req *r, const void *body, size_t len)
 	return 0;
 }
 
+/* The path the application is mounted under ("" at the root). */
+static char	 resp_base[128];
+
+int
+resp_set_base(const char *base)
+{
+	int	 n = snprintf(resp_base, sizeof(resp_base), "%s", base != NULL ? base : "");
+
+	if (n < 0 || (size_t)n >= sizeof(resp_base)) {
+		resp_base[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 void
 resp_redirect(struct req *r, const char *location)
 {
+	char	 loc[1024];
+	int	 n;
+
 	/* Only local absolute paths: no open redirects. */
 	if (location[0] != '/' || location[1] == '/' || location[1] == '\\')
 		location = "/";
-	resp_header(r, "Location", location);
+	n = snprintf(loc, sizeof(loc), "%s%s", resp_base, location);
+	if (n < 0 || (size_t)n >= sizeof(loc))
+		n = snprintf(loc, sizeof(loc), "%s/", resp_base);
+	resp_header(r, "Location", loc);
 	resp_send(r, 303, NULL, NULL, 0);
 }

@@ -81,6 +81,7 @@ struct req {
 	/* Response under construction. */
 	struct buf		 hdrs;
 	int			 sent;
+	int			 status;	/* the status sent, for the metrics */
 };
 
 /* Parse the request behind fr. Never fails hard: req->fail says what is wrong. */
@@ -110,8 +111,10 @@ void		 resp_send(struct req *, int status, const char *ctype, const void *body, 
  */
 void		 resp_start(struct req *, int status, const char *ctype);
 int		 resp_write(struct req *, const void *body, size_t len);
-/* 303 See Other to a local path. */
+/* 303 See Other to a local path; the base path (resp_set_base) goes in front. */
 void		 resp_redirect(struct req *, const char *location);
+/* The path the application is mounted under, "" or "/x[/y]" (once, at start); -1 if too long. */
+int		 resp_set_base(const char *base);
 const char	*http_reason(int status);
 
 #endif

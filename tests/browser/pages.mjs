@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, ok, pathOf, run, step, unset } from './lib/harness.mjs';
+import { appPath, BASE_PATH, launch, ok, pathOf, run, step, unset } from './lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BASE = (process.env.CENTER_URL || '').replace(/\/+$/, '');
@@ -71,13 +71,13 @@ async function main() {
 
 		await step('the right password lands on /acme with the empty state and the account name', async () => {
 			await page.fill('input[name=password]', PASSWORD);
-			await Promise.all([page.waitForURL((u) => u.pathname === '/acme'), page.click('#login-submit')]);
+			await Promise.all([page.waitForURL((u) => appPath(u) === '/acme'), page.click('#login-submit')]);
 			if (!(await page.locator('#empty-state').isVisible()))
 				return '#empty-state not visible';
 			const account = (await page.locator('header.top .account').textContent()) || '';
 			if (account.trim() === '')
 				return 'no account name in the header';
-			const link = page.locator('#empty-state a[href="/acme/new"]');
+			const link = page.locator(`#empty-state a[href="${BASE_PATH}/acme/new"]`);
 			return (await link.count()) === 1 || 'no "Create a subscription" link in the empty state';
 		});
 
@@ -111,6 +111,28 @@ async function main() {
 			await page.screenshot({ path: join(OUT, 'acme-new.png'), fullPage: true });
 		});
 
+		await step(`under the base path "${BASE_PATH}": every link, form and stylesheet stays in it, the CSS applies, the cookie is scoped to it`, async () => {
+			const urls = await page.evaluate(() => [
+				...[...document.querySelectorAll('a[href], link[href]')].map((e) => e.getAttribute('href')),
+				...[...document.querySelectorAll('form[action]')].map((e) => e.getAttribute('action')),
+			]);
+			const local = urls.filter((u) => u.startsWith('/'));
+			if (local.length < 5)
+				return `only ${local.length} local links and forms on /acme/new`;
+			const outside = local.filter((u) => !(BASE_PATH === '' || u.startsWith(`${BASE_PATH}/`)));
+			if (outside.length > 0)
+				return `outside the base path: ${outside.join(', ')}`;
+			const styled = await page.evaluate(() => [...document.styleSheets].some(
+			    (s) => s.href && s.href.includes('/static/center.css') && s.cssRules.length > 0));
+			if (!styled)
+				return 'center.css did not load';
+			const cookies = await page.context().cookies();
+			const session = cookies.find((c) => /center_session$/.test(c.name));
+			if (session === undefined)
+				return `no session cookie among ${cookies.map((c) => c.name).join(', ')}`;
+			return session.path === (BASE_PATH || '/') || `session cookie path is ${session.path}`;
+		});
+
 		await step('no failed request and no CSP violation so far', async () => {
 			return problems.length === 0 || problems.join('\n');
 		});
@@ -134,7 +156,7 @@ async function main() {
 			await Promise.all([page.waitForLoadState('load'),
 			    page.click('form.lang button[value=en]')]);
 			await page.waitForSelector('html[lang=en]');
-			await Promise.all([page.waitForURL((u) => u.pathname === '/login'), page.click('#logout')]);
+			await Promise.all([page.waitForURL((u) => appPath(u) === '/login'), page.click('#logout')]);
 			await page.goto(`${BASE}/acme`);
 			return pathOf(page) === '/login' || `after logout, /acme shows ${page.url()}`;
 		});

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, ok, pathOf, run as runTest, skip, step, unset } from './lib/harness.mjs';
+import { appPath, BASE_PATH, launch, ok, pathOf, run as runTest, skip, step, unset } from './lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = process.env.ROOT || resolve(HERE, '..', '..');
@@ -76,7 +76,7 @@ async function main() {
 			await page.goto(`${BASE}/login?next=/acme/new`);
 			await page.fill('input[name=login]', USER);
 			await page.fill('input[name=password]', PASSWORD);
-			await Promise.all([page.waitForURL((u) => u.pathname === '/acme/new'),
+			await Promise.all([page.waitForURL((u) => appPath(u) === '/acme/new'),
 			    page.click('#login-submit')]);
 			return (await page.locator('form#create-form').count()) === 1 || 'no form#create-form';
 		});
@@ -122,7 +122,8 @@ async function main() {
 			if (!certbot.includes(`--eab-hmac-key ${creds.hmac}`) || !certbot.includes(`--server ${creds.server}`))
 				return `certbot example is "${certbot}"`;
 			const href = await page.locator('#open-subscription').getAttribute('href');
-			const m = /^\/acme\/(\d+)$/.exec(href || '');
+			const m = (href || '').startsWith(`${BASE_PATH}/`) ?
+			    /^\/acme\/(\d+)$/.exec(appPath(new URL(href, page.url()))) : null;
 			if (!m)
 				return `link to the subscription: ${href}`;
 			subId = m[1];
@@ -192,7 +193,7 @@ async function main() {
 				const domains = await rows.locator('td:nth-child(2)').allTextContents();
 				if (!domains.every((d) => d.trim() === D1))
 					return `domains found: ${JSON.stringify(domains)}`;
-				const href = await rows.first().locator(`a[href="/acme/${subId}"]`).count();
+				const href = await rows.first().locator(`a[href="${BASE_PATH}/acme/${subId}"]`).count();
 				await page.screenshot({ path: join(OUT, 'certificates.png'), fullPage: true });
 				return href === 1 || `no link to /acme/${subId} in the row`;
 			});

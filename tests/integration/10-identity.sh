@@ -34,7 +34,7 @@ http POST /login --data-urlencode "login=nobody-at-all" --data-urlencode "passwo
 is "unknown login answers like a wrong password" "$HTTP_STATUS" 401
 
 check "demo deposit user logs in" login "$DEMO_DEPOSIT_USER" "$DEMO_DEPOSIT_PASSWORD"
-is "login redirects to the ACME list" "$(header Location)" "/acme"
+is "login redirects to the ACME list" "$(header Location)" "${CENTER_BASE_PATH:-}/acme"
 setcookie=$(grep -i '^set-cookie: center_session=' "$HTTP_HEADERS" | head -1)
 like "session cookie is HttpOnly" "$setcookie" "HttpOnly"
 like "session cookie is SameSite" "$setcookie" "SameSite=Lax"
@@ -78,7 +78,7 @@ http POST /logout
 is "logout without the CSRF token is refused" "$HTTP_STATUS" 403
 http POST /logout --data-urlencode "csrf=$page_csrf"
 is "logout redirects" "$HTTP_STATUS" 303
-is "logout goes to the login page" "$(header Location)" "/login"
+is "logout goes to the login page" "$(header Location)" "${CENTER_BASE_PATH:-}/login"
 http GET /acme
 is "after logout the list needs a login again" "$HTTP_STATUS" 303
 http GET /acme -H "Cookie: center_session=$token"

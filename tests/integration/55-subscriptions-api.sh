@@ -184,7 +184,7 @@ is "and its note says the upstream confirms" \
 ctl sync --subscription "$SUB" >/dev/null
 is "the upstream says revoked too (after sync)" "$(sql "SELECT status_code FROM certificates WHERE reference = '$REF'")" 8
 check "the CA revoked it: openssl verify with the CRL fails" bash -c \
-	"curl -sS '$CENTER_URL/crl/issuing.crl' -o '$TEST_TMP/crl.der' && openssl crl -inform DER -in '$TEST_TMP/crl.der' -noout -text | grep -qi '$(tr 'a-f' 'A-F' <<<"$serial")'"
+	"curl -sS '$CRL_URL' -o '$TEST_TMP/crl.der' && openssl crl -inform DER -in '$TEST_TMP/crl.der' -noout -text | grep -qi '$(tr 'a-f' 'A-F' <<<"$serial")'"
 api "$DEPKEY" DELETE "/api/v1/subscriptions/$SUB/domains/$D1ID"
 is "deleting it again is a 409" "$HTTP_STATUS" 409
 

@@ -118,7 +118,7 @@ create_post subscribe DV "Shop $R" "$D1"$'\n'"$D2"
 is "a double submit (same form_token) answers 200" "$HTTP_STATUS" 200
 check "it says the credentials were already displayed" test "$(xcount "//*[@id='already-shown']")" = 1
 check "and does not contain the HMAC key" bash -c "! grep -qF -- '$HMAC' '$HTTP_BODY'"
-is "it links to the same subscription" "$(xp "//a[@id='open-subscription']/@href")" "/acme/$SUB"
+is "it links to the same subscription" "$(xp "//a[@id='open-subscription']/@href")" "${CENTER_BASE_PATH:-}/acme/$SUB"
 is "one subscription for the form" "$(sql "SELECT COUNT(*) FROM subscriptions WHERE account_id = $ACC")" 1
 is "one set of charges" "$(sql "SELECT COUNT(*), SUM(gross_cents) FROM ledger WHERE account_id = $ACC AND kind = 'charge'" | tr '\t' ' ')" "2 20880"
 is "the balance moved once" "$(balance "$ACC")" $((200000 - 20880))
@@ -176,7 +176,7 @@ is "auto-renewal is off" "$(xp "//*[@id='auto-renew-state']")" "Off"
 
 CSRF=$(csrf_token)
 http POST "/acme/$SUB/settings" --data-urlencode "csrf=$CSRF" -d auto_renew=on
-is "switching auto-renewal on redirects to the page" "$HTTP_STATUS $(header Location)" "303 /acme/$SUB"
+is "switching auto-renewal on redirects to the page" "$HTTP_STATUS $(header Location)" "303 ${CENTER_BASE_PATH:-}/acme/$SUB"
 is "it is on in the database" "$(sql "SELECT auto_renew FROM subscriptions WHERE id = $SUB")" 1
 is "the switch is recorded with the user's login" \
 	"$(sql "SELECT event, actor FROM subscription_events WHERE subscription_id = $SUB ORDER BY id" | tr '\t' ' ')" "auto_renew_on $USER"
@@ -207,7 +207,7 @@ is "its page model: 685 cents" "$(j .price_cents)" 685
 is "a preview moves no money, adds no row" \
 	"$(balance "$ACC") $(sql "SELECT COUNT(*) FROM subscription_domains WHERE subscription_id = $SUB AND name = '$D3'")" "$BAL 0"
 http POST "/acme/$SUB/domains" --data-urlencode "csrf=$CSRF" --data-urlencode "domain=$D3" -d action=add
-is "confirming adds it and redirects to the page" "$HTTP_STATUS $(header Location)" "303 /acme/$SUB"
+is "confirming adds it and redirects to the page" "$HTTP_STATUS $(header Location)" "303 ${CENTER_BASE_PATH:-}/acme/$SUB"
 is "the domain is active, priced 685" \
 	"$(sql "SELECT status, price_cents FROM subscription_domains WHERE subscription_id = $SUB AND name = '$D3'" | tr '\t' ' ')" "active 685"
 is "the deposit was debited 685 + 137 VAT" "$(balance "$ACC")" $((BAL - 822))

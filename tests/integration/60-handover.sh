@@ -6,7 +6,8 @@
 CENTER_URL=$HANDOVER_URL
 
 http GET /acme
-is "without the site's login, nginx refuses (401)" "$HTTP_STATUS" 401
+is "without the site's login, nginx sends the visitor to the site's own login page" \
+	"$HTTP_STATUS $(header Location)" "302 ${HANDOVER_URL%"$CENTER_BASE_PATH"}/login"
 
 http GET /acme -H "Cookie: site_user=$DEMO_DEPOSIT_USER"
 is "with the site's login the list answers 200" "$HTTP_STATUS" 200
@@ -36,11 +37,11 @@ is "a site user unknown here gets 401" "$HTTP_STATUS" 401
 # The daemon trusts CENTER_AUTH_USER only with the shared secret: speak FastCGI to
 # the socket directly, as anything on the host could, without it.
 sock="$STACK_DIR/run/center-handover.sock"
-out=$(cd "$TEST_TMP" && env -i REQUEST_METHOD=GET PATH_INFO=/acme SCRIPT_NAME= QUERY_STRING= \
+out=$(cd "$TEST_TMP" && env -i REQUEST_METHOD=GET PATH_INFO="$CENTER_BASE_PATH/acme" SCRIPT_NAME= QUERY_STRING= \
 	CENTER_AUTH_USER="$DEMO_DEPOSIT_USER" CENTER_AUTH_SECRET=guessed-secret-value \
 	cgi-fcgi -bind -connect "$sock" 2>&1 | head -n1)
 like "a wrong hand-over secret is refused" "$out" "Status: 401"
-out=$(cd "$TEST_TMP" && env -i REQUEST_METHOD=GET PATH_INFO=/acme SCRIPT_NAME= QUERY_STRING= \
+out=$(cd "$TEST_TMP" && env -i REQUEST_METHOD=GET PATH_INFO="$CENTER_BASE_PATH/acme" SCRIPT_NAME= QUERY_STRING= \
 	CENTER_AUTH_USER="$DEMO_DEPOSIT_USER" cgi-fcgi -bind -connect "$sock" 2>&1 | head -n1)
 like "a missing hand-over secret is refused" "$out" "Status: 401"
 

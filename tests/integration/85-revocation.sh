@@ -28,7 +28,7 @@ leaf_of() {
 
 # fetch_crl: the CRL as nginx serves it, into $TEST_TMP/crl.pem.
 fetch_crl() {
-	curl -s -f --max-time 10 -o "$TEST_TMP/crl.der" "$CENTER_URL/crl/issuing.crl" &&
+	curl -s -f --max-time 10 -o "$TEST_TMP/crl.der" "$CRL_URL" &&
 		openssl crl -inform DER -in "$TEST_TMP/crl.der" -out "$TEST_TMP/crl.pem" 2>/dev/null
 }
 
@@ -72,7 +72,7 @@ for n in cb1 cb2; do
 	cp "$C/config/live/$n.revoke.test/cert.pem" "$TEST_TMP/$n.pem" 2>/dev/null
 done
 
-check "the initial CRL is served at $CENTER_URL/crl/issuing.crl" fetch_crl
+check "the initial CRL is served at $CRL_URL" fetch_crl
 like "a fresh leaf verifies with CRL checking" "$(verify_crl "$TEST_TMP/a.pem")" ": OK"
 
 # ---- revocation through the clients

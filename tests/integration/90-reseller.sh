@@ -346,13 +346,13 @@ api REMOVEDOMAIN "acmeAccountID=$IKID" "domainName=*.rsl-i.test"
 refused "a second REMOVEDOMAIN" 403 unauthorized "Domain could not be removed!"
 
 crl="$TEST_TMP/issuing.crl"
-if curl -sS -f -o "$crl" "$CENTER_URL/crl/issuing.crl" 2>/dev/null && [[ -s "$crl" ]]; then
+if curl -sS -f -o "$crl" "$CRL_URL" 2>/dev/null && [[ -s "$crl" ]]; then
 	openssl crl -inform DER -in "$crl" -out "$crl.pem" 2>/dev/null || cp "$crl" "$crl.pem"
 	out=$(openssl verify -crl_check -CAfile "$CA_ROOT_PEM" -untrusted "$CA_ISSUING_PEM" \
 		-CRLfile "$crl.pem" "$TEST_TMP/c2/leaf.pem" 2>&1) || true
 	like "the !AutoRevokeSSL'd certificate is in the CRL" "$out" "certificate revoked"
 else
-	diag "no CRL at $CENTER_URL/crl/issuing.crl yet: the CRL check is skipped"
+	diag "no CRL at $CRL_URL yet: the CRL check is skipped"
 fi
 
 done_testing

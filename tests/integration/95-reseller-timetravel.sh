@@ -127,7 +127,7 @@ lego_run() {
 cert_of() { sql "SELECT CONCAT(status, ' ', IFNULL(revocation_reason, '-')) FROM certificates WHERE sans LIKE '%\"$1\"%' ORDER BY id DESC LIMIT 1"; }
 
 fetch_crl() {
-	curl -s -f --max-time 10 -o "$TEST_TMP/crl.der" "$CENTER_URL/crl/issuing.crl" &&
+	curl -s -f --max-time 10 -o "$TEST_TMP/crl.der" "$CRL_URL" &&
 		openssl crl -inform DER -in "$TEST_TMP/crl.der" -out "$TEST_TMP/crl.pem" 2>/dev/null
 }
 verify_crl() {

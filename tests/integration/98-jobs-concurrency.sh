@@ -62,7 +62,7 @@ done
 
 # ---- an upstream that accepts connections and never answers
 api "$K" PATCH "/api/v1/subscriptions/$TS" '{"auto_renew":true}'
-HOLE_PORT=$((${CENTER_URL##*:} + 7))
+HOLE_PORT=$(($(sed -E 's|^https?://[^:/]+:([0-9]+).*|\1|' <<<"$CENTER_URL") + 7))
 /usr/bin/python3 -c '
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

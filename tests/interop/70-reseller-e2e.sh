@@ -86,11 +86,11 @@ is "GETLASTORDER now shows the certificate revoked (8)" \
 	"$(j '[.Orders[] | select(.domainName == "'"$NAME"'") | .statusCode|tostring] | join(" ")')" 8
 
 crl="$TEST_TMP/issuing.crl"
-if curl -sS -f --max-time 10 -o "$crl" "$CENTER_URL/crl/issuing.crl" &&
+if curl -sS -f --max-time 10 -o "$crl" "$CRL_URL" &&
 	openssl crl -inform DER -in "$crl" -out "$crl.pem" 2>/dev/null; then
-	ok "the CRL is served at $CENTER_URL/crl/issuing.crl"
+	ok "the CRL is served at $CRL_URL"
 else
-	not_ok "the CRL is served at $CENTER_URL/crl/issuing.crl" "no DER CRL there"
+	not_ok "the CRL is served at $CRL_URL" "no DER CRL there"
 fi
 # The entry of the serial: its reason line ("absent" when not listed).
 reason=$(openssl crl -inform DER -in "$crl" -noout -text 2>/dev/null | awk -v s="$(nozero "$SERIAL")" '

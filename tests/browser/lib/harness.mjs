@@ -44,8 +44,22 @@ export function unset(what) {
 	return 1;
 }
 
+// The customer area's mount point, from CENTER_URL ("" at the root, else "/acme-caas").
+export const BASE_PATH = new URL(process.env.CENTER_URL || 'http://localhost/').pathname.replace(/\/+$/, '');
+
+// The application's own path of a URL: its pathname without BASE_PATH, or
+// "(outside BASE_PATH) …" so that a link that forgot the base path fails.
+export function appPath(u) {
+	const p = (u instanceof URL ? u : new URL(u)).pathname;
+	if (BASE_PATH === '')
+		return p;
+	if (p === BASE_PATH || p.startsWith(`${BASE_PATH}/`))
+		return p.slice(BASE_PATH.length) || '/';
+	return `(outside ${BASE_PATH}) ${p}`;
+}
+
 export function pathOf(page) {
-	return new URL(page.url()).pathname;
+	return appPath(page.url());
 }
 
 // Headless chromium and one page with the step timeout.
