@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, run as runTest, step, unset } from './lib/harness.mjs';
+import { appPath, launch, run as runTest, step, unset } from './lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BASE = (process.env.CENTER_URL || '').replace(/\/+$/, '');
@@ -69,7 +69,7 @@ async function main() {
 			await page.goto(`${BASE}/login?next=/acme/new`);
 			await page.fill('input[name=login]', LOGIN);
 			await page.fill('input[name=password]', PASSWORD);
-			await Promise.all([page.waitForURL((u) => u.pathname === '/acme/new'), page.click('#login-submit')]);
+			await Promise.all([page.waitForURL((u) => appPath(u) === '/acme/new'), page.click('#login-submit')]);
 			await page.check('#type-DV');
 			await page.fill('#name', `Accounts ${RAND}`);
 			await page.fill('#domains', `${D2}\n${D1}`);

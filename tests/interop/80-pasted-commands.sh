@@ -57,7 +57,7 @@ like "the renewal cron lines: lego (with EAB: lego checks it at every run)" "$CR
 like "the renewal cron lines: acme.sh" "$CRON" '17 3 * * * "$HOME"/.acme.sh/acme.sh --cron'
 is "each command has a copy button naming it" \
 	"$(xcount "//button[@class='copy'][@data-copy='example-certbot' or @data-copy='example-lego' or @data-copy='example-acmesh' or @data-copy='example-cron']")" 4
-like "the page loads the copy script" "$(cat "$HTTP_BODY")" '<script src="/static/center.js"'
+like "the page loads the copy script" "$(cat "$HTTP_BODY")" "<script src=\"$CENTER_BASE_PATH/static/center.js\""
 http GET /static/center.js
 is "the copy script is served" "$HTTP_STATUS $(grep -q 'navigator.clipboard' "$HTTP_BODY" && echo js)" "200 js"
 
