@@ -361,7 +361,7 @@ kid_account(struct actx *ax, const char *kid)
 	long long	 id;
 
 	snprintf(prefix, sizeof(prefix), "%s/acct/", ax->dir);
-	if (strncmp(kid, prefix, strlen(prefix)) != 0) {
+	if (kid == NULL || strncmp(kid, prefix, strlen(prefix)) != 0) {
 		acme_problem(ax, PB_MALFORMED, "kid is not an account URL of this directory");
 		return -1;
 	}

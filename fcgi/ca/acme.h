@@ -102,6 +102,9 @@ struct jws {
  * static reason (malformed input; caller answers malformed). alg must
  * be in the allowlist (RS256, ES256, ES384, EdDSA) unless hmac is set
  * (EAB: HS256/384/512 only); *badalg says the algorithm was refused.
+ * Every header member the server reads has its JSON type checked here
+ * (alg, nonce, url, kid, typ, cty strings; jwk an object; no crit), so a
+ * present member is never NULL to json_string_value.
  */
 int	jws_parse(const json_t *obj, int hmac, struct jws *, const char **why, int *badalg);
 void	jws_free(struct jws *);

@@ -79,6 +79,50 @@ b64_json(const char *s)
 	return j;
 }
 
+/*
+ * RFC 7515 §4.1, RFC 8555 §6.2: the header members this server reads, each
+ * with the one JSON type it may have. They are checked here, once, so that
+ * no caller ever sees a "kid" that is null or a number (json_string_value
+ * would make it NULL, indistinguishable from an absent member).
+ */
+static const struct {
+	const char	*name;
+	json_type	 type;
+} header_members[] = {
+	{ "alg", JSON_STRING },
+	{ "nonce", JSON_STRING },
+	{ "url", JSON_STRING },
+	{ "kid", JSON_STRING },
+	{ "jwk", JSON_OBJECT },
+	{ "typ", JSON_STRING },
+	{ "cty", JSON_STRING },
+};
+
+/* 0 if every known member has its type and nothing is critical; else -1, *why. */
+static int
+header_types_ok(const json_t *prot, const char **why)
+{
+	const json_t	*v;
+
+	for (size_t i = 0; i < sizeof(header_members) / sizeof(header_members[0]); i++) {
+		if ((v = json_object_get(prot, header_members[i].name)) == NULL)
+			continue;
+		if (json_typeof(v) != header_members[i].type) {
+			*why = header_members[i].type == JSON_OBJECT ?
+			    "the protected header member jwk must be an object" :
+			    "the protected header members alg, nonce, url, kid, typ and cty "
+			    "must be strings";
+			return -1;
+		}
+	}
+	/* §4.1.11: an extension we do not implement must not be ignored. */
+	if (json_object_get(prot, "crit") != NULL) {
+		*why = "no critical header extension is supported";
+		return -1;
+	}
+	return 0;
+}
+
 int
 jws_parse(const json_t *obj, int hmac, struct jws *j, const char **why, int *badalg)
 {
@@ -98,6 +142,8 @@ jws_parse(const json_t *obj, int hmac, struct jws *j, const char **why, int *bad
 		return -1;
 	*why = "the protected header is not base64url JSON";
 	if ((j->protected = b64_json(prot)) == NULL || !json_is_object(j->protected))
+		goto fail;
+	if (header_types_ok(j->protected, why) != 0)
 		goto fail;
 	if (*pay == '\0')
 		j->empty_payload = 1;

@@ -440,6 +440,7 @@ worker(void *arg)
 
 	if ((db = ca_db_open(w->conf, vsql, V__MAX, 0)) == NULL)
 		fatalx("worker: out of memory");
+	supervise_ready();
 	while (!supervise_stopping()) {
 		if ((rc = claim(db, w->conf, &t)) == 1 && t.chall_id != 0)
 			process(db, &vc, &t);

@@ -264,6 +264,28 @@ def main():
     ok(ptype(r) == "unauthorized" and "url" in detail(r), "a JWS whose url is not the request URL is refused",
        r.text)
 
+    # Header members of the wrong JSON type (issue 13 item 1): kid null made
+    # revokeCert dereference NULL and kill the worker, without any signature.
+    def unsigned(url, prot):
+        return {"protected": b64(json.dumps(dict({"alg": "ES256", "url": url, "nonce": c.new_nonce()}, **prot))),
+                "payload": b64(json.dumps({"certificate": b64(b"x")})), "signature": b64(b"\0" * 64)}
+    log = os.path.join(ENV["STACK_DIR"], "log", "ca-fcgi.log")
+    crashes_before = open(log, errors="replace").read().count("killed by signal")
+    for what, prot in (("kid null", {"kid": None}), ("kid a number", {"kid": 5}),
+                       ("jwk a string", {"jwk": "x"}), ("nonce a number", {"nonce": 7}),
+                       ("url an array", {"url": [c.dir["revokeCert"]]}), ("a crit member", {"crit": ["b64"]})):
+        r = c.post(c.dir["revokeCert"], None, body=unsigned(c.dir["revokeCert"], prot))
+        ok(r.status_code == 400 and ptype(r) in ("malformed", "badNonce"),
+           "revokeCert with %s in the protected header: 400 malformed, no crash" % what, r.text)
+    bodies = [unsigned(c.dir["revokeCert"], {"kid": None}) for _ in range(40)]
+    res = post_at_once(c.dir["revokeCert"], bodies)
+    ok(all(x.status_code == 400 for x in res), "40 concurrent kid:null revocations all get an answer",
+       sorted(set(x.status_code for x in res)))
+    crashes = open(log, errors="replace").read().count("killed by signal") - crashes_before
+    ok(crashes == 0, "and no worker died", crashes)
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]})
+    ok(r.status_code == 201, "the CA still serves orders right after", r.text)
+
     # Nonces
     n = c.new_nonce()
     r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]}, nonce=n)
