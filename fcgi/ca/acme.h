@@ -63,6 +63,8 @@ enum astmt {
 	A_ORDER_SET_STATUS,
 	A_ORDER_FINALIZED,
 	A_ORDER_LOCK,
+	A_AUTHZS_LOCK,
+	A_COVERING_DOMAINS_LOCK,
 	A_ORDERS_BY_ACCOUNT,
 	A_AUTHZ_INSERT,
 	A_AUTHZS_BY_ORDER,
@@ -120,7 +122,9 @@ int	jws_verify(const struct jws *, EVP_PKEY *);
 int	jws_verify_hmac(const struct jws *, const unsigned char *key, size_t keylen);
 /* RFC 7638 thumbprint, base64url SHA-256, into out[44]; -1 on a bad JWK. */
 int	jwk_thumbprint(const json_t *jwk, char out[44]);
-/* The canonical public JWK (required members only), new reference. */
+/* The canonical public JWK (required members only, each decoded and encoded
+ * again: minimal RSA octets, fixed-size coordinates), new reference; NULL on
+ * a bad JWK. Thumbprints and stored keys come from it. */
 json_t	*jwk_canonical(const json_t *jwk);
 
 /* ---- names and allowlists (names.c) ---- */
