@@ -97,6 +97,69 @@ url_decode(const char *s, size_t len)
 	return out;
 }
 
+/*
+ * 1 if s[0..n) is well-formed UTF-8 (RFC 3629 §4): no overlong forms, no
+ * surrogates, nothing above U+10FFFF. Checked on every decoded form and
+ * query field, names and values, so that no handler (and no database
+ * column in utf8mb4) ever sees anything else.
+ */
+int
+utf8_valid(const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s, *end = p + n;
+
+	while (p < end) {
+		unsigned char	 c = *p;
+		size_t		 k;
+		unsigned long	 cp, min;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) {
+			k = 1; cp = c & 0x1f; min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			k = 2; cp = c & 0x0f; min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			k = 3; cp = c & 0x07; min = 0x10000;
+		} else
+			return 0;
+		if ((size_t)(end - p) <= k)
+			return 0;
+		for (size_t i = 1; i <= k; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += k + 1;
+	}
+	return 1;
+}
+
+/*
+ * 1 if s may be the target of a redirect: a path on this site, never
+ * another origin. It starts with one "/" (not "//" nor "/\", which
+ * browsers read as a host), holds only printable ASCII without a
+ * backslash (a control character such as a tab is dropped by browsers,
+ * turning "/\t/evil" into "//evil"), and is shorter than 512 bytes.
+ */
+int
+req_local_path_ok(const char *s)
+{
+	size_t	 n;
+
+	if (s == NULL || s[0] != '/' || s[1] == '/' || s[1] == '\\' ||
+	    (n = strlen(s)) >= 512)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '\\')
+			return 0;
+	return 1;
+}
+
 static int
 kv_push(struct kvlist *l, char *k, char *v)
 {
@@ -130,7 +193,8 @@ kv_parse_urlencoded(struct kvlist *l, const char *s, size_t len, size_t max_fiel
 		eq = memchr(s, '=', (size_t)(amp - s));
 		k = url_decode(s, (size_t)((eq ? eq : amp) - s));
 		v = eq ? url_decode(eq + 1, (size_t)(amp - eq - 1)) : strdup("");
-		if (k == NULL || v == NULL || kv_push(l, k, v) == -1) {
+		if (k == NULL || v == NULL || !utf8_valid(k, strlen(k)) ||
+		    !utf8_valid(v, strlen(v)) || kv_push(l, k, v) == -1) {
 			free(k);
 			free(v);
 			return -1;
@@ -462,8 +526,8 @@ resp_write(struct req *r, const void *body, size_t len)
 void
 resp_redirect(struct req *r, const char *location)
 {
-	/* Only local absolute paths: no open redirects. */
-	if (location[0] != '/' || location[1] == '/' || location[1] == '\\')
+	/* Only paths on this site: no open redirects, no header injection. */
+	if (!req_local_path_ok(location))
 		location = "/";
 	resp_header(r, "Location", location);
 	resp_send(r, 303, NULL, NULL, 0);
