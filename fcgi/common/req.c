@@ -204,9 +204,9 @@ kv_parse_urlencoded(struct kvlist *l, const char *s, size_t len, size_t max_fiel
 	return 0;
 }
 
-/* Cookie header: "a=b; c=d". Values are not decoded. */
-static void
-parse_cookies(struct kvlist *l, const char *h)
+/* Cookie header: "a=b; c=d". Values are not decoded; at most COOKIE_MAX. */
+void
+kv_parse_cookies(struct kvlist *l, const char *h)
 {
 	while (h != NULL && *h != '\0' && l->n < COOKIE_MAX) {
 		const char	*semi, *eq;
@@ -286,7 +286,7 @@ req_parse(struct req *r, FCGX_Request *fr, const struct req_limits *lim)
 	r->authorization = req_param(r, "HTTP_AUTHORIZATION");
 	r->remote_addr = req_param(r, "REMOTE_ADDR");
 	r->origin = req_param(r, "HTTP_ORIGIN");
-	parse_cookies(&r->cookies, req_param(r, "HTTP_COOKIE"));
+	kv_parse_cookies(&r->cookies, req_param(r, "HTTP_COOKIE"));
 
 	/* Limits first: refuse before reading or parsing anything. */
 	if ((cl = req_param(r, "CONTENT_LENGTH")) != NULL && *cl != '\0') {

@@ -110,6 +110,7 @@ check "a burst of 120 login POSTs: nginx refuses part of it ($n429 × 429, $n403
 	test "$n429" -gt 0 -a "$n403" -gt 0 -a $((n429 + n403)) -eq 120
 curl -sS -o "$TEST_TMP/burst.html" -d "login=x&password=x" "$CENTER_URL/login" >/dev/null
 sleep 2	# the bucket refills (the dev rate is 20 per second)
+clear_cookies
 http GET /login
 is "GETs of the login page are not limited" "$HTTP_STATUS" 200
 
