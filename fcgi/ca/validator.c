@@ -128,19 +128,6 @@ static const char *const vsql[V__MAX] = {
 	"UPDATE orders SET status = 'invalid', error = ? WHERE id = ? AND status = 'pending'",
 };
 
-void
-vresult_fail(struct vresult *res, enum vproblem p, int retry, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	res->ok = 0;
-	res->problem = p;
-	res->retry = retry;
-	va_start(ap, fmt);
-	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
-	va_end(ap);
-}
-
 /*
  * How many attempts a challenge gets: up to ATTEMPTS_MAX, fewer when
  * long timeouts would push all attempts and pauses past RETRY_BUDGET.

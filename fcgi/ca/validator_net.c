@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -98,6 +99,21 @@ vnet_name_ok(const char *s)
 			return 0;
 	}
 	return label > 0 && s[len - 1] != '-';
+}
+
+/* (validator.h; here with the address policy so that every method's unit,
+ * and the fuzz harness of http-01, links it without the daemon.) */
+void
+vresult_fail(struct vresult *res, enum vproblem p, int retry, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	res->ok = 0;
+	res->problem = p;
+	res->retry = retry;
+	va_start(ap, fmt);
+	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+	va_end(ap);
 }
 
 /* One "SUFFIX=ADDR" entry of resolve=, of length len. */

@@ -368,8 +368,12 @@ next_item(const char *s, char *tok, size_t toksz, int *q)
 	tok[n] = '\0';
 	while (*s && *s != ',') {
 		if (strncmp(s, ";q=", 3) == 0 || strncmp(s, "; q=", 4) == 0) {
+			double v;
 			s = strchr(s, '=') + 1;
-			*q = (int)(strtod(s, NULL) * 1000);
+			/* RFC 9110 §12.4.2: 0 to 1; anything else (1e99, nan) is
+			 * clamped before the conversion, which would overflow. */
+			v = strtod(s, NULL);
+			*q = v > 0 && v <= 1 ? (int)(v * 1000) : v > 1 ? 1000 : 0;
 		}
 		if (*s)
 			s++;

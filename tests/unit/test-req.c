@@ -52,6 +52,11 @@ main(void)
 	is_str(req_language(&r, langs), "fr", "French browser gets fr");
 	r.accept_language = "de-DE,en-GB;q=0.7,fr;q=0.3";
 	is_str(req_language(&r, langs), "en", "best shipped language wins");
+	/* Found by fuzz-request: q=1e99 overflowed the int (UBSan). */
+	r.accept_language = "fr;q=0.9,en;q=4e65";
+	is_str(req_language(&r, langs), "en", "an out-of-range quality counts as 1");
+	r.accept_language = "en;q=nan,fr;q=0.1";
+	is_str(req_language(&r, langs), "fr", "a NaN quality counts as 0");
 	r.accept_language = "de,es";
 	ok(req_language(&r, langs) == NULL, "nothing shipped: NULL (caller's default)");
 	r.accept_language = "french";
@@ -70,10 +75,10 @@ main(void)
 			{ "a=%F0%9F%94%92", 1, "a 4-byte character" },
 		};
 		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-			struct kvlist l = { 0 };
-			ok((parse(&l, f[i].in, 16) == 0) == f[i].good, "form: %s is %s", f[i].what,
+			struct kvlist fl = { 0 };
+			ok((parse(&fl, f[i].in, 16) == 0) == f[i].good, "form: %s is %s", f[i].what,
 			    f[i].good ? "accepted" : "refused");
-			kv_free(&l);
+			kv_free(&fl);
 		}
 	}
 	/* Issue 13 item 13: redirect targets. */
