@@ -221,6 +221,13 @@ h_new_account(struct actx *ax)
 		    "Binding: use the key id and HMAC key of your subscription");
 		goto out;
 	}
+	/* §7.3: the directory names terms of service; like Boulder, an account
+	 * is only made for a client that says it agreed to them. */
+	if (ax->conf->terms_url != NULL && !json_is_true(json_object_get(p, "termsOfServiceAgreed"))) {
+		acme_problem(ax, PB_MALFORMED, "you must agree to the terms of service "
+		    "(termsOfServiceAgreed: true): %s", ax->conf->terms_url);
+		goto out;
+	}
 	if ((contact = check_contact(p, &why)) == NULL) {
 		acme_problem(ax, PB_MALFORMED, "%s", why);
 		goto out;

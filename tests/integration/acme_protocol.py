@@ -240,10 +240,30 @@ def main():
     r = c.post(c.dir["newAccount"], {"externalAccountBinding": c.eab(kid, hm, jwk=other.jwk)}, use_jwk=True)
     ok(ptype(r) == "malformed", "an EAB over another key than the account's is refused", r.text)
 
+    r = c.post(c.dir["newAccount"], {"externalAccountBinding": c.eab(kid, hm)}, use_jwk=True)
+    ok(ptype(r) == "malformed" and "terms of service" in detail(r),
+       "§7.3: with terms of service, newAccount without termsOfServiceAgreed is refused (as Boulder)", r.text)
+    # §7.3.4: the EAB JWS has no nonce, and its url is the newAccount URL.
+    body = c.eab(kid, hm)
+    prot = json.loads(base64.urlsafe_b64decode(body["protected"] + "=" * (-len(body["protected"]) % 4)))
+    prot["nonce"] = c.new_nonce()
+    p64 = b64(json.dumps(prot))
+    keyb = base64.urlsafe_b64decode(hm + "=" * (-len(hm) % 4))
+    bad_eab = {"protected": p64, "payload": body["payload"],
+               "signature": b64(hmac.new(keyb, (p64 + "." + body["payload"]).encode(), hashlib.sha256).digest())}
+    r = c.post(c.dir["newAccount"], {"termsOfServiceAgreed": True, "externalAccountBinding": bad_eab}, use_jwk=True)
+    ok(r.status_code >= 400 and ptype(r) in ("malformed", "unauthorized"), "§7.3.4: an EAB JWS with a nonce is refused",
+       r.text)
+    r = c.register(kid, hm, url=c.dir["newOrder"])
+    ok(r.status_code >= 400 and ptype(r) in ("malformed", "unauthorized"),
+       "§7.3.4: an EAB JWS whose url is not newAccount is refused", r.text)
     r = c.register(kid, hm)
     ok(r.status_code == 201 and r.headers.get("Location", "").startswith(DV + "/acct/"),
        "newAccount with EAB: 201 and the account URL", r.text)
     acct = c.kid
+    r = c.register(kid, hm)
+    ok(r.status_code == 200 and r.headers.get("Location") == acct,
+       "§7.3.1: newAccount again with the same key: 200 and the existing account's URL", r.text)
     r = c.post(c.dir["newAccount"], {"onlyReturnExisting": True}, use_jwk=True)
     ok(r.status_code == 200 and r.headers.get("Location") == acct, "onlyReturnExisting finds the account")
     c2 = Client(DV)
@@ -261,6 +281,8 @@ def main():
     ok(r.headers.get("Content-Type", "").startswith("application/problem+json"), "errors are problem documents")
     r = c.post(c.dir["newOrder"], {"identifiers": []}, prot_extra={"alg": "HS256"})
     ok(ptype(r) == "badSignatureAlgorithm", "HS256 on an account JWS is refused", r.text)
+    ok(r.json().get("algorithms") == ["RS256", "ES256", "ES384", "EdDSA"],
+       "§6.2: the badSignatureAlgorithm problem lists the algorithms supported", r.text)
     r = c.post(c.dir["newOrder"], {"identifiers": []}, prot_extra={"jwk": c.key.jwk})
     ok(ptype(r) == "malformed" and "exactly one of jwk and kid" in detail(r), "jwk and kid together are refused")
     r = c.post(c.dir["newOrder"], {"identifiers": []}, use_jwk=True)
@@ -514,6 +536,18 @@ def main():
     ok(ptype(r) == "rejectedIdentifier" and certs_of(url5) == "0",
        "finalize concurrent with a removal waits for it and refuses the removed name", (r.text, certs_of(url5)))
     ok(waited > 1.0, "(it waited for the removal's lock: %.1f s)" % waited)
+
+    # §7.6: besides the ordering account and the certificate's key, an account
+    # that holds authorizations for every name may revoke (as Boulder).
+    url6, order6 = order_ready(c, ["rev.wild.proto.test"])
+    r = c.post(order6["finalize"], {"csr": csr_for(["rev.wild.proto.test"])})
+    pem = c.post(r.json().get("certificate", ""), None).text if r.status_code == 200 else ""
+    der = x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER) if pem else b""
+    r = c2.post(c2.dir["revokeCert"], {"certificate": b64(der)})
+    ok(ptype(r) == "unauthorized", "§7.6: an account without authorizations for its names cannot revoke it", r.text)
+    order_ready(c2, ["rev.wild.proto.test"])
+    r = c2.post(c2.dir["revokeCert"], {"certificate": b64(der), "reason": 4})
+    ok(r.status_code == 200, "§7.6: an account holding valid authorizations for every name may revoke it", r.text)
 
     # Suspended key
     ctl("eab-status", "--kid", kid, "--status", "suspended")
