@@ -17,6 +17,7 @@
 #include "acme_handlers.h"
 #include "log.h"
 #include "prefork.h"
+#include "supervise.h"
 #include "reseller.h"
 
 /*
@@ -70,6 +71,9 @@ worker(int sock, void *arg)
 	if (FCGX_InitRequest(&fr, sock, 0) != 0)
 		fatalx("worker: FCGX_InitRequest failed");
 	while (!prefork_stopping() && FCGX_Accept_r(&fr) >= 0) {
+		/* Serving: from now on a death is a request's doing, answered
+		 * by an immediate respawn (supervise.h). */
+		supervise_ready();
 		serve_one(conf, db, rdb, &fr, &lim);
 		FCGX_Finish_r(&fr);
 	}

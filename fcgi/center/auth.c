@@ -302,7 +302,9 @@ enum charge { CHARGE_OK, CHARGE_THROTTLED, CHARGE_DOWN, CHARGE_ERROR };
 static const char *
 device_cookie(const struct ctx *c)
 {
-	return c->conf->cookie_secure ? "__Host-center_device" : "center_device";
+	/* __Secure-, not __Host-: a __Host- cookie must have Path=/, and this
+	 * one is only ever sent to /login. */
+	return c->conf->cookie_secure ? "__Secure-center_device" : "center_device";
 }
 
 /* The device cookie's hash if it names a live device of user_id, else "". */

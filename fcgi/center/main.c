@@ -20,6 +20,7 @@
 #include "center.h"
 #include "log.h"
 #include "prefork.h"
+#include "supervise.h"
 #include "render.h"
 
 static void
@@ -61,6 +62,9 @@ worker(int sock, void *arg)
 	if (FCGX_InitRequest(&fr, sock, 0) != 0)
 		fatalx("worker: FCGX_InitRequest failed");
 	while (!prefork_stopping() && FCGX_Accept_r(&fr) >= 0) {
+		/* Serving: from now on a death is a request's doing, answered
+		 * by an immediate respawn (supervise.h). */
+		supervise_ready();
 		serve_one(conf, db, bdb, &fr, &lim);
 		FCGX_Finish_r(&fr);
 	}

@@ -32,9 +32,6 @@ run_worker(void *arg)
 {
 	const struct fcgi_worker *w = arg;
 
-	/* Forked after the socket was bound: nothing left that can fail at
-	 * start but memory, so a death from here on is a request's doing. */
-	supervise_ready();
 	w->pf->fn(w->sock, w->pf->arg);
 }
 
