@@ -515,7 +515,8 @@ out:
  * Finalize's checks under its locks (claim: the order's locked row, status
  * and expires_at). 0 to issue; -1 after answering (orderNotReady for an
  * expired order or authorization, rejectedIdentifier for a name no longer
- * enrolled, serverInternal on a database error). The caller rolls back.
+ * enrolled, serverInternal on a database error), the transaction rolled
+ * back first so that the answer records the nonce on its own commit.
  */
 static int
 finalize_recheck(struct actx *ax, const struct db_res *claim, const struct names *nm)
