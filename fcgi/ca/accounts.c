@@ -378,6 +378,11 @@ h_key_change(struct actx *ax)
 		acme_problem(ax, PB_BAD_PUBLIC_KEY, "the new key cannot be thumbprinted");
 		goto out;
 	}
+	/* A rollover onto the current key changes nothing (Boulder: malformed). */
+	if (strcmp(newthumb, curthumb) == 0) {
+		acme_problem(ax, PB_MALFORMED, "the new key is the account's current key");
+		goto out;
+	}
 	rc = db_run(ax->db, A_ACCOUNT_ROLLOVER, (struct db_param[]){ DB_S(text), DB_S(newthumb),
 	    DB_I(ax->acct_id), DB_S(curthumb) }, 4, &r);
 	if (rc == DB_EDUP) {

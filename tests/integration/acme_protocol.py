@@ -580,6 +580,9 @@ def main():
     r = key_change(c, c2.key)
     ok(r.status_code == 409 and r.headers.get("Location") == c2.kid,
        "key change onto another account's key: 409 with that account", r.text)
+    r = key_change(c, c.key)
+    ok(ptype(r) == "malformed" and "current key" in detail(r),
+       "§7.3.5: a key change onto the account's current key is refused (as Boulder)", r.text)
     old = c.key
     r = key_change(c, new)
     ok(r.status_code == 200, "key change to a new key succeeds", r.text)
