@@ -221,6 +221,13 @@ h_new_account(struct actx *ax)
 		    "Binding: use the key id and HMAC key of your subscription");
 		goto out;
 	}
+	/* §7.3: the directory names terms of service; like Boulder, an account
+	 * is only made for a client that says it agreed to them. */
+	if (ax->conf->terms_url != NULL && !json_is_true(json_object_get(p, "termsOfServiceAgreed"))) {
+		acme_problem(ax, PB_MALFORMED, "you must agree to the terms of service "
+		    "(termsOfServiceAgreed: true): %s", ax->conf->terms_url);
+		goto out;
+	}
 	if ((contact = check_contact(p, &why)) == NULL) {
 		acme_problem(ax, PB_MALFORMED, "%s", why);
 		goto out;
@@ -369,6 +376,11 @@ h_key_change(struct actx *ax)
 	if (jwk_thumbprint(jwk, newthumb) != 0 || (canon = jwk_canonical(jwk)) == NULL ||
 	    (text = json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		acme_problem(ax, PB_BAD_PUBLIC_KEY, "the new key cannot be thumbprinted");
+		goto out;
+	}
+	/* A rollover onto the current key changes nothing (Boulder: malformed). */
+	if (strcmp(newthumb, curthumb) == 0) {
+		acme_problem(ax, PB_MALFORMED, "the new key is the account's current key");
 		goto out;
 	}
 	rc = db_run(ax->db, A_ACCOUNT_ROLLOVER, (struct db_param[]){ DB_S(text), DB_S(newthumb),

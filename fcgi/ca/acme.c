@@ -216,6 +216,10 @@ acme_problem_sub(struct actx *ax, enum problem t, const char *detail, json_t *su
 	j = json_pack("{s:s, s:s, s:i}", "type", type, "detail", detail, "status", problems[t].status);
 	if (j != NULL && subs != NULL)
 		json_object_set(j, "subproblems", subs);
+	/* §6.2: a badSignatureAlgorithm problem MUST list the algorithms taken. */
+	if (j != NULL && t == PB_BAD_SIG_ALG)
+		json_object_set_new(j, "algorithms", json_pack("[s, s, s, s]", "RS256", "ES256", "ES384",
+		    "EdDSA"));
 	json_decref(subs);
 	if (j == NULL) {
 		resp_send(ax->req, 500, "text/plain", "out of memory\n", 14);
@@ -361,7 +365,7 @@ kid_account(struct actx *ax, const char *kid)
 	long long	 id;
 
 	snprintf(prefix, sizeof(prefix), "%s/acct/", ax->dir);
-	if (strncmp(kid, prefix, strlen(prefix)) != 0) {
+	if (kid == NULL || strncmp(kid, prefix, strlen(prefix)) != 0) {
 		acme_problem(ax, PB_MALFORMED, "kid is not an account URL of this directory");
 		return -1;
 	}

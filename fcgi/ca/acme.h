@@ -63,6 +63,8 @@ enum astmt {
 	A_ORDER_SET_STATUS,
 	A_ORDER_FINALIZED,
 	A_ORDER_LOCK,
+	A_AUTHZS_LOCK,
+	A_COVERING_DOMAINS_LOCK,
 	A_ORDERS_BY_ACCOUNT,
 	A_AUTHZ_INSERT,
 	A_AUTHZS_BY_ORDER,
@@ -102,6 +104,9 @@ struct jws {
  * static reason (malformed input; caller answers malformed). alg must
  * be in the allowlist (RS256, ES256, ES384, EdDSA) unless hmac is set
  * (EAB: HS256/384/512 only); *badalg says the algorithm was refused.
+ * Every header member the server reads has its JSON type checked here
+ * (alg, nonce, url, kid, typ, cty strings; jwk an object; no crit), so a
+ * present member is never NULL to json_string_value.
  */
 int	jws_parse(const json_t *obj, int hmac, struct jws *, const char **why, int *badalg);
 void	jws_free(struct jws *);
@@ -117,7 +122,9 @@ int	jws_verify(const struct jws *, EVP_PKEY *);
 int	jws_verify_hmac(const struct jws *, const unsigned char *key, size_t keylen);
 /* RFC 7638 thumbprint, base64url SHA-256, into out[44]; -1 on a bad JWK. */
 int	jwk_thumbprint(const json_t *jwk, char out[44]);
-/* The canonical public JWK (required members only), new reference. */
+/* The canonical public JWK (required members only, each decoded and encoded
+ * again: minimal RSA octets, fixed-size coordinates), new reference; NULL on
+ * a bad JWK. Thumbprints and stored keys come from it. */
 json_t	*jwk_canonical(const json_t *jwk);
 
 /* ---- names and allowlists (names.c) ---- */

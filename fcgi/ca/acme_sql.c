@@ -65,7 +65,15 @@ const char *const acme_sql[A__MAX] = {
 	[A_ORDER_FINALIZED] =
 	    "UPDATE orders SET status = 'valid', certificate_id = ? WHERE id = ? "
 	    "AND status = 'ready'",
-	[A_ORDER_LOCK] = "SELECT status FROM orders WHERE id = ? FOR UPDATE",
+	[A_ORDER_LOCK] = "SELECT status, expires_at FROM orders WHERE id = ? FOR UPDATE",
+	/* Finalize, in its transaction: the authorizations and enrollments it
+	 * relies on, read locked so that they cannot change until it commits. */
+	[A_AUTHZS_LOCK] =
+	    "SELECT status, expires_at, identifier FROM authorizations WHERE order_id = ? "
+	    "ORDER BY id LOCK IN SHARE MODE",
+	[A_COVERING_DOMAINS_LOCK] =
+	    "SELECT domain FROM eab_domains WHERE eab_id = ? AND removed_at IS NULL "
+	    "AND expires_at > ? LIMIT 5000 LOCK IN SHARE MODE",
 	[A_ORDERS_BY_ACCOUNT] =
 	    "SELECT id FROM orders WHERE account_id = ? ORDER BY id DESC LIMIT 1000",
 	[A_AUTHZ_INSERT] =

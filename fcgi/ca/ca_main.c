@@ -19,6 +19,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "prefork.h"
+#include "supervise.h"
 #include "reseller.h"
 
 /*
@@ -73,6 +74,9 @@ worker(int sock, void *arg)
 	if (FCGX_InitRequest(&fr, sock, 0) != 0)
 		fatalx("worker: FCGX_InitRequest failed");
 	while (!prefork_stopping() && FCGX_Accept_r(&fr) >= 0) {
+		/* Serving: from now on a death is a request's doing, answered
+		 * by an immediate respawn (supervise.h). */
+		supervise_ready();
 		serve_one(conf, db, rdb, &fr, &lim);
 		FCGX_Finish_r(&fr);
 	}

@@ -119,6 +119,11 @@ ca_conf_load(struct ca_conf *c, const char *path, const char *prog)
 	if (c->reseller_password != NULL && strlen(c->reseller_password) < 16)
 		fatalx("config: %s: at least 16 characters", c->reseller_password_file);
 	metrics_allow_check(c->metrics_allow, path);
+#ifndef CAAS_TEST_HOOKS
+	if (c->reseller_fault_file != NULL)
+		fatalx("config: %s: reseller_fault_file is a test hook, but this build has no test "
+		    "hooks (configure --enable-test-hooks)", path);
+#endif
 	if (c->eab_key_file == NULL)
 		fatalx("config: %s: eab_key_file is required (64 hex characters)", path);
 	hex = conf_secret_or_exit(c->eab_key_file);

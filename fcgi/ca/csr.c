@@ -1,6 +1,6 @@
 /*
  * finalize's CSR checks (RFC 8555 §7.4): the signature over the
- * request, the key (RSA 2048–8192 bits, or EC P-256/P-384), and names
+ * request, the key (the signer's policy, signer_keys.h), and names
  * exactly equal to the order's identifiers — the SANs, and the CN when
  * present. Only the public key and the names go on to the signer.
  */
@@ -16,29 +16,19 @@
 
 #include "acme.h"
 #include "csr.h"
+#include "signer_keys.h"
 
 #define CSR_MAX	(16 * 1024)
 
+/* The signer's policy (signer_keys.h): refused here as badCSR, never by the signer as a 500. */
 static int
 key_ok(EVP_PKEY *pk, const char **why)
 {
-	int	 bits = EVP_PKEY_get_bits(pk);
+	const char	*problem = signer_key_problem(pk);
 
-	switch (EVP_PKEY_get_base_id(pk)) {
-	case EVP_PKEY_RSA:
-		if (bits >= 2048 && bits <= 8192)
-			return 1;
-		*why = "RSA certificate keys must have 2048 to 8192 bits";
-		return 0;
-	case EVP_PKEY_EC:
-		if (bits == 256 || bits == 384)
-			return 1;
-		*why = "EC certificate keys must be P-256 or P-384";
-		return 0;
-	default:
-		*why = "certificate keys must be RSA or EC (P-256, P-384)";
-		return 0;
-	}
+	if (problem != NULL)
+		*why = problem;
+	return problem == NULL;
 }
 
 static int

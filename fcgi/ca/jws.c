@@ -79,6 +79,50 @@ b64_json(const char *s)
 	return j;
 }
 
+/*
+ * RFC 7515 §4.1, RFC 8555 §6.2: the header members this server reads, each
+ * with the one JSON type it may have. They are checked here, once, so that
+ * no caller ever sees a "kid" that is null or a number (json_string_value
+ * would make it NULL, indistinguishable from an absent member).
+ */
+static const struct {
+	const char	*name;
+	json_type	 type;
+} header_members[] = {
+	{ "alg", JSON_STRING },
+	{ "nonce", JSON_STRING },
+	{ "url", JSON_STRING },
+	{ "kid", JSON_STRING },
+	{ "jwk", JSON_OBJECT },
+	{ "typ", JSON_STRING },
+	{ "cty", JSON_STRING },
+};
+
+/* 0 if every known member has its type and nothing is critical; else -1, *why. */
+static int
+header_types_ok(const json_t *prot, const char **why)
+{
+	const json_t	*v;
+
+	for (size_t i = 0; i < sizeof(header_members) / sizeof(header_members[0]); i++) {
+		if ((v = json_object_get(prot, header_members[i].name)) == NULL)
+			continue;
+		if (json_typeof(v) != header_members[i].type) {
+			*why = header_members[i].type == JSON_OBJECT ?
+			    "the protected header member jwk must be an object" :
+			    "the protected header members alg, nonce, url, kid, typ and cty "
+			    "must be strings";
+			return -1;
+		}
+	}
+	/* §4.1.11: an extension we do not implement must not be ignored. */
+	if (json_object_get(prot, "crit") != NULL) {
+		*why = "no critical header extension is supported";
+		return -1;
+	}
+	return 0;
+}
+
 int
 jws_parse(const json_t *obj, int hmac, struct jws *j, const char **why, int *badalg)
 {
@@ -98,6 +142,8 @@ jws_parse(const json_t *obj, int hmac, struct jws *j, const char **why, int *bad
 		return -1;
 	*why = "the protected header is not base64url JSON";
 	if ((j->protected = b64_json(prot)) == NULL || !json_is_object(j->protected))
+		goto fail;
+	if (header_types_ok(j->protected, why) != 0)
 		goto fail;
 	if (*pay == '\0')
 		j->empty_payload = 1;
@@ -177,11 +223,24 @@ rsa_key(const json_t *jwk, const char **why)
 	*why = "RSA keys must have 2048 to 8192 bits";
 	if (BN_num_bits(n) < RSA_MIN_BITS || BN_num_bits(n) > RSA_MAX_BITS)
 		goto out;
+	/* e = 1 makes every message its own signature, no private key needed;
+	 * an even or small e is no RSA key either (Boulder's goodkey rules). */
+	*why = "the RSA public exponent must be odd and at least 65537";
+	if (!BN_is_odd(e) || BN_num_bits(e) < 17 || BN_num_bits(e) > 64)
+		goto out;
 	*why = "bad RSA key";
 	if (!OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
 		goto out;
-	pk = pkey_fromdata("RSA", bld);
+	if ((pk = pkey_fromdata("RSA", bld)) != NULL) {
+		/* fromdata checks nothing: n odd, composite, no small factors. */
+		EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(pk, NULL);
+		if (c == NULL || EVP_PKEY_public_check(c) != 1) {
+			EVP_PKEY_free(pk);
+			pk = NULL;
+		}
+		EVP_PKEY_CTX_free(c);
+	}
 out:
 	BN_free(n);
 	BN_free(e);
@@ -427,35 +486,69 @@ jws_verify_hmac(const struct jws *j, const unsigned char *key, size_t keylen)
 	return maclen == j->siglen && CRYPTO_memcmp(mac, j->sig, maclen) == 0;
 }
 
+/*
+ * One member of a canonical JWK: the base64url value decoded and encoded
+ * again, leading zero octets dropped for RSA's n and e (RFC 7518 §6.3.1:
+ * minimal octets), exactly `size` octets for EC coordinates and Ed25519's
+ * x. So one key has one canonical JWK, and one thumbprint, however it was
+ * spelled. -1 on a missing or bad member.
+ */
+static int
+canon_member(json_t *out, const json_t *jwk, const char *name, size_t size, int strip)
+{
+	const char	*s = json_string_value(json_object_get(jwk, name));
+	unsigned char	*raw, *p;
+	char		*enc;
+	size_t		 n;
+	int		 rc = -1;
+
+	if (s == NULL || (raw = b64_dup(s, &n)) == NULL)
+		return -1;
+	p = raw;
+	while (strip && n > 1 && *p == 0) {
+		p++;
+		n--;
+	}
+	if (n == 0 || (size != 0 && n != size) || (enc = malloc(b64url_enclen(n) + 1)) == NULL)
+		goto out;
+	b64url_encode(p, n, enc);
+	rc = json_object_set_new(out, name, json_string(enc)) == 0 ? 0 : -1;
+	free(enc);
+out:
+	free(raw);
+	return rc;
+}
+
 json_t *
 jwk_canonical(const json_t *jwk)
 {
-	static const char *const rsa[] = { "e", "kty", "n", NULL };
-	static const char *const ec[] = { "crv", "kty", "x", "y", NULL };
-	static const char *const okp[] = { "crv", "kty", "x", NULL };
-	const char *const	*members;
-	const char		*kty = json_string_value(json_object_get(jwk, "kty"));
-	json_t			*out;
+	const char	*kty = json_string_value(json_object_get(jwk, "kty"));
+	const char	*crv = json_string_value(json_object_get(jwk, "crv"));
+	json_t		*out;
+	size_t		 size = 0;
+	int		 bad = 0;
 
-	if (kty == NULL)
+	if (kty == NULL || (out = json_object()) == NULL)
 		return NULL;
+	json_object_set_new(out, "kty", json_string(kty));
 	if (strcmp(kty, "RSA") == 0)
-		members = rsa;
-	else if (strcmp(kty, "EC") == 0)
-		members = ec;
-	else if (strcmp(kty, "OKP") == 0)
-		members = okp;
-	else
+		bad = canon_member(out, jwk, "e", 0, 1) != 0 || canon_member(out, jwk, "n", 0, 1) != 0;
+	else if (strcmp(kty, "EC") == 0 || strcmp(kty, "OKP") == 0) {
+		if (crv != NULL && strcmp(kty, "EC") == 0 && strcmp(crv, "P-256") == 0)
+			size = 32;
+		else if (crv != NULL && strcmp(kty, "EC") == 0 && strcmp(crv, "P-384") == 0)
+			size = 48;
+		else if (crv != NULL && strcmp(kty, "OKP") == 0 && strcmp(crv, "Ed25519") == 0)
+			size = 32;
+		bad = size == 0 || canon_member(out, jwk, "x", size, 0) != 0 ||
+		    (strcmp(kty, "EC") == 0 && canon_member(out, jwk, "y", size, 0) != 0);
+		if (!bad)
+			json_object_set_new(out, "crv", json_string(crv));
+	} else
+		bad = 1;
+	if (bad) {
+		json_decref(out);
 		return NULL;
-	if ((out = json_object()) == NULL)
-		return NULL;
-	for (size_t i = 0; members[i] != NULL; i++) {
-		json_t *v = json_object_get(jwk, members[i]);
-		if (!json_is_string(v)) {
-			json_decref(out);
-			return NULL;
-		}
-		json_object_set(out, members[i], v);
 	}
 	return out;
 }

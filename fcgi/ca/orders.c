@@ -37,14 +37,15 @@ names_free(struct names *n)
 	n->n = 0;
 }
 
-/* The enrolled, unexpired domains of the account's EAB key. */
+/* The enrolled, unexpired domains of the account's EAB key; locked: read
+ * with shared locks inside the caller's transaction (finalize). */
 static int
-covering(struct actx *ax, struct db_res **out)
+covering(struct actx *ax, int locked, struct db_res **out)
 {
 	char	 now[CLOCK_SQL_LEN];
 
 	clock_sql(clock_now(), now);
-	return db_run(ax->db, A_COVERING_DOMAINS,
+	return db_run(ax->db, locked ? A_COVERING_DOMAINS_LOCK : A_COVERING_DOMAINS,
 	    (struct db_param[]){ DB_I(ax->eab_id), DB_S(now) }, 2, out);
 }
 
@@ -58,20 +59,24 @@ covered(const struct db_res *doms, const char *name)
 }
 
 /*
- * Check every name against the allowlist. Returns 0, or -1 after a
+ * Check every name against the allowlist; locked: inside finalize's
+ * transaction, with locking reads, rolled back before answering a refusal.
+ * Returns 0, or -1 after a
  * rejectedIdentifier problem naming the first refused one, with one
  * subproblem per refused identifier (RFC 8555 §6.7.1).
  */
 static int
-check_coverage(struct actx *ax, const struct names *nm)
+check_coverage(struct actx *ax, const struct names *nm, int locked)
 {
 	struct db_res	*doms = NULL;
 	json_t		*subs = json_array();
 	char		 detail[600] = "";
 	int		 rc;
 
-	if ((rc = covering(ax, &doms)) != 0) {
+	if ((rc = covering(ax, locked, &doms)) != 0) {
 		json_decref(subs);
+		if (locked)
+			(void)db_rollback(ax->db);
 		acme_db_problem(ax, rc);
 		return -1;
 	}
@@ -92,6 +97,9 @@ check_coverage(struct actx *ax, const struct names *nm)
 		json_decref(subs);
 		return 0;
 	}
+	/* Inside finalize's transaction the answer (and its nonce) come after it. */
+	if (locked)
+		(void)db_rollback(ax->db);
 	acme_problem_sub(ax, PB_REJECTED_IDENTIFIER, detail, subs);
 	return -1;
 }
@@ -240,8 +248,12 @@ send_order(struct actx *ax, long long id, int status, int with_location)
 	st = db_cell(o, 0, 1);
 	clock_sql(clock_now(), now);
 	/* An order past its expiry that never got a certificate is invalid. */
-	if ((strcmp(st, "pending") == 0 || strcmp(st, "ready") == 0) && strcmp(db_cell(o, 0, 3), now) < 0)
+	if ((strcmp(st, "pending") == 0 || strcmp(st, "ready") == 0) && strcmp(db_cell(o, 0, 3), now) <= 0)
 		st = "invalid";
+	/* §7.1.6: so is one whose authorization expired (finalize refuses it). */
+	for (size_t i = 0; i < a->nrows && strcmp(st, "ready") == 0; i++)
+		if (strcmp(db_cell(a, i, 4), now) <= 0)
+			st = "invalid";
 	acme_time(db_cell(o, 0, 3), when);
 	authzs = json_array();
 	for (size_t i = 0; i < a->nrows; i++) {
@@ -283,7 +295,7 @@ h_new_order(struct actx *ax)
 		return;
 	}
 	if (parse_identifiers(ax, json_object_get(p, "identifiers"), &nm) != 0 ||
-	    check_coverage(ax, &nm) != 0)
+	    check_coverage(ax, &nm, 0) != 0)
 		goto out;
 	if ((rc = create_order(ax, &nm, &id)) != 0) {
 		if (rc != ANSWERED)
@@ -325,7 +337,7 @@ h_authz(struct actx *ax)
 	struct db_res	*a = NULL, *c = NULL;
 	json_t		*p = ax->jws.payload, *j, *chs;
 	const char	*st;
-	char		 when[32];
+	char		 when[32], now[CLOCK_SQL_LEN];
 	int		 rc;
 
 	rc = db_run(ax->db, A_AUTHZ_BY_ID, (struct db_param[]){ DB_I(ax->id), DB_I(ax->acct_id) }, 2, &a);
@@ -337,6 +349,10 @@ h_authz(struct actx *ax)
 		goto out;
 	}
 	st = db_cell(a, 0, 4);
+	clock_sql(clock_now(), now);
+	/* §7.1.6: pending or valid past its expiry is expired. */
+	if ((strcmp(st, "pending") == 0 || strcmp(st, "valid") == 0) && strcmp(db_cell(a, 0, 5), now) <= 0)
+		st = "expired";
 	if (p != NULL) {
 		const char *want = json_string_value(json_object_get(p, "status"));
 		if (!json_is_object(p) || want == NULL || strcmp(want, "deactivated") != 0) {
@@ -495,6 +511,52 @@ out:
 	return rc;
 }
 
+/*
+ * Finalize's checks under its locks (claim: the order's locked row, status
+ * and expires_at). 0 to issue; -1 after answering (orderNotReady for an
+ * expired order or authorization, rejectedIdentifier for a name no longer
+ * enrolled, serverInternal on a database error), the transaction rolled
+ * back first so that the answer records the nonce on its own commit.
+ */
+static int
+finalize_recheck(struct actx *ax, const struct db_res *claim, const struct names *nm)
+{
+	struct db_res	*a = NULL;
+	char		 now[CLOCK_SQL_LEN];
+	int		 rc;
+
+	clock_sql(clock_now(), now);
+	if (strcmp(db_cell(claim, 0, 1), now) <= 0) {
+		(void)db_rollback(ax->db);
+		acme_problem(ax, PB_ORDER_NOT_READY, "the order is invalid: it expired at %s",
+		    db_cell(claim, 0, 1));
+		return -1;
+	}
+	if ((rc = db_run(ax->db, A_AUTHZS_LOCK, (struct db_param[]){ DB_I(ax->id) }, 1, &a)) != 0) {
+		(void)db_rollback(ax->db);
+		acme_db_problem(ax, rc);
+		return -1;
+	}
+	for (size_t i = 0; i < a->nrows; i++) {
+		if (strcmp(db_cell(a, i, 0), "valid") != 0 || strcmp(db_cell(a, i, 1), now) <= 0) {
+			(void)db_rollback(ax->db);
+			acme_problem(ax, PB_ORDER_NOT_READY, "the order is invalid: the authorization "
+			    "for %s is %s", db_cell(a, i, 2),
+			    strcmp(db_cell(a, i, 0), "valid") != 0 ? db_cell(a, i, 0) : "expired");
+			db_res_free(a);
+			return -1;
+		}
+	}
+	rc = a->nrows == 0 ? -1 : 0;
+	db_res_free(a);
+	if (rc != 0) {
+		(void)db_rollback(ax->db);
+		acme_problem(ax, PB_SERVER_INTERNAL, "the order has no authorizations");
+		return -1;
+	}
+	return check_coverage(ax, nm, 1);
+}
+
 void
 h_finalize(struct actx *ax)
 {
@@ -503,7 +565,7 @@ h_finalize(struct actx *ax)
 	const char	*csr_b64 = json_string_value(json_object_get(ax->jws.payload, "csr")), *why;
 	unsigned char	*der = NULL, *spki = NULL;
 	unsigned long long cert_id = 0;
-	char		 serial[80];
+	char		 serial[80], now[CLOCK_SQL_LEN];
 	size_t		 spki_len = 0;
 	long		 derlen;
 	int		 rc;
@@ -514,6 +576,12 @@ h_finalize(struct actx *ax)
 			acme_db_problem(ax, rc);
 		else
 			acme_problem(ax, PB_MALFORMED, "no such order for this account");
+		goto out;
+	}
+	clock_sql(clock_now(), now);
+	if (strcmp(db_cell(o, 0, 1), "ready") == 0 && strcmp(db_cell(o, 0, 3), now) <= 0) {
+		acme_problem(ax, PB_ORDER_NOT_READY, "the order is invalid: it expired at %s",
+		    db_cell(o, 0, 3));
 		goto out;
 	}
 	if (strcmp(db_cell(o, 0, 1), "ready") != 0) {
@@ -536,14 +604,19 @@ h_finalize(struct actx *ax)
 		acme_problem(ax, PB_BAD_CSR, "%s", why);
 		goto out;
 	}
-	/* The allowlist may have changed since newOrder. */
-	if (check_coverage(ax, &nm) != 0)
+	/* The allowlist may have changed since newOrder: a first, cheap answer. */
+	if (check_coverage(ax, &nm, 0) != 0)
 		goto out;
 	/*
 	 * One transaction from here: the nonce, the order's row lock (of two
 	 * concurrent finalizes, the second waits and then finds it valid), the
 	 * signature, the certificate and the order's new state commit together.
-	 * Any failure leaves the order ready, and the client may retry.
+	 * Inside it, under locks, what the issuance relies on is checked again:
+	 * the order and each of its authorizations unexpired (§7.1.6: an
+	 * expired one makes the order invalid), every name still covered by an
+	 * enrollment that a concurrent removal (REMOVEDOMAIN, whose revocation
+	 * must see this certificate) cannot change until this commits.
+	 * Any failure leaves the order as it was, and the client may retry.
 	 */
 	if (acme_tx_begin(ax) != 0)
 		goto out;
@@ -556,6 +629,8 @@ h_finalize(struct actx *ax)
 			acme_problem(ax, PB_ORDER_NOT_READY, "the order was finalized meanwhile");
 		goto out;
 	}
+	if (finalize_recheck(ax, claim, &nm) != 0)
+		goto out;
 	if (issue(ax, ax->id, &nm, spki, spki_len, &cert_id, serial) != 0 ||
 	    acme_tx_commit(ax) != 0) {
 		(void)db_rollback(ax->db);

@@ -1,11 +1,10 @@
 /*
  * ACME revokeCert (RFC 8555 §7.6): POST <dir>/revoke-cert with
  * {"certificate": base64url DER, "reason"?: CRLReason}, signed either
- * with the kid of the account that ordered the certificate or with a
- * jwk equal to the certificate's own public key (no account needed).
- * The third way of §7.6 (an account holding authorizations for every
- * name) is not offered: our accounts are bound to EAB keys, so the
- * owning account or the key holder is who may revoke.
+ * with the kid of the account that ordered the certificate, with the
+ * kid of an account that holds valid authorizations for every name of
+ * the certificate (§7.6 MUST, as Boulder), or with a jwk equal to the
+ * certificate's own public key (no account needed).
  */
 #include "config.h"
 
@@ -19,6 +18,7 @@
 
 #include "acme.h"
 #include "acme_handlers.h"
+#include "clock.h"
 #include "crypto.h"
 #include "log.h"
 #include "revoke.h"
@@ -28,12 +28,17 @@
 
 enum rastmt {
 	RA_CERT_BY_SERIAL,
+	RA_AUTHZ_HELD,
 	RA__MAX
 };
 
 static const char *const revoke_acme_sql[RA__MAX] = {
 	[RA_CERT_BY_SERIAL] =
-	    "SELECT id, account_id, status, pem FROM certificates WHERE serial = ?",
+	    "SELECT id, account_id, status, pem, sans FROM certificates WHERE serial = ?",
+	/* A valid, unexpired authorization of this account for one name. */
+	[RA_AUTHZ_HELD] =
+	    "SELECT COUNT(*) FROM authorizations WHERE account_id = ? AND identifier = ? "
+	    "AND wildcard = ? AND status = 'valid' AND expires_at > ?",
 };
 
 /* This worker's handle on revoke_acme_sql, opened on first use. */
@@ -119,18 +124,52 @@ payload_reason(const json_t *payload)
 }
 
 /*
- * §7.6: who may revoke. kid: the account that ordered it; jwk: the
- * certificate's key. 0 when allowed, -1 after answering unauthorized.
+ * 1 if the account holds a valid, unexpired authorization for every name
+ * of sans_text (the certificate's stored dNSNames, a JSON array); 0 if
+ * not, or if anything cannot be read.
  */
 static int
-revoke_allowed(struct actx *ax, X509 *x, long long owner)
+holds_authorizations(struct actx *ax, struct db *db, const char *sans_text)
+{
+	json_t		*sans = sans_text ? json_loads(sans_text, 0, NULL) : NULL, *v;
+	char		 now[CLOCK_SQL_LEN];
+	struct db_res	*r = NULL;
+	size_t		 i;
+	int		 all = json_is_array(sans) && json_array_size(sans) > 0;
+
+	clock_sql(clock_now(), now);
+	json_array_foreach(sans, i, v) {
+		const char	*n = json_string_value(v);
+		int		 wild = n != NULL && strncmp(n, "*.", 2) == 0;
+
+		if (!all || n == NULL || db_run(db, RA_AUTHZ_HELD, (struct db_param[]){
+		    DB_I(ax->acct_id), DB_S(n + (wild ? 2 : 0)), DB_I(wild), DB_S(now) }, 4, &r) != 0 ||
+		    db_cell_int(r, 0, 0) == 0)
+			all = 0;
+		db_res_free(r);
+		r = NULL;
+	}
+	json_decref(sans);
+	return all;
+}
+
+/*
+ * §7.6: who may revoke. kid: the account that ordered it, or one that
+ * holds authorizations for all its names; jwk: the certificate's key.
+ * 0 when allowed, -1 after answering unauthorized.
+ */
+static int
+revoke_allowed(struct actx *ax, struct db *db, X509 *x, long long owner, const char *sans)
 {
 	if (ax->jwk == NULL && ax->acct_id == owner)
+		return 0;
+	if (ax->jwk == NULL && holds_authorizations(ax, db, sans))
 		return 0;
 	if (ax->jwk != NULL && EVP_PKEY_eq(X509_get0_pubkey(x), ax->key) == 1)
 		return 0;
 	acme_problem(ax, PB_UNAUTHORIZED, ax->jwk == NULL ?
-	    "this account did not order that certificate" :
+	    "this account neither ordered that certificate nor holds authorizations for all "
+	    "its names" :
 	    "the JWS key is not the certificate's public key");
 	return -1;
 }
@@ -170,7 +209,7 @@ h_revoke_cert(struct actx *ax)
 		acme_problem(ax, PB_NOT_FOUND, "certificate: not issued by this CA");
 		goto out;
 	}
-	if (revoke_allowed(ax, x, db_cell_int(r, 0, 1)) != 0)
+	if (revoke_allowed(ax, db, x, db_cell_int(r, 0, 1), db_cell(r, 0, 4)) != 0)
 		goto out;
 	switch (revoke_certificate(ax->conf, db_cell_int(r, 0, 0), reason)) {
 	case REVOKE_OK:

@@ -19,11 +19,10 @@
 #include "crypto.h"
 #include "signer.h"
 #include "signer_core.h"
+#include "signer_keys.h"
 
 #define NAME_MAX_LEN	253	/* RFC 1035 §2.3.4, without the root dot */
 #define LABEL_MAX_LEN	63
-#define RSA_MIN_BITS	2048
-#define RSA_MAX_BITS	8192
 
 const char *const signer_profile_names[SIGNER_PROFILE__MAX] = {
 	[SIGNER_PROFILE_DV] = "DV",
@@ -188,64 +187,6 @@ parse_org(json_t *org, struct signer_req *r, char *err)
 	return 0;
 }
 
-/* RSA: 2048..8192 bits, a whole number of bytes, odd exponent >= 3 (BR §6.1.5, §6.1.6). */
-static const char *
-rsa_problem(const EVP_PKEY *pk)
-{
-	BIGNUM		*e = NULL;
-	const char	*why = NULL;
-	int		 bits = EVP_PKEY_get_bits(pk);
-
-	if (bits < RSA_MIN_BITS)
-		why = "RSA key shorter than 2048 bits";
-	else if (bits > RSA_MAX_BITS)
-		why = "RSA key longer than 8192 bits";
-	else if (bits % 8 != 0)
-		why = "RSA modulus size is not a multiple of 8 bits";
-	else if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
-	    !BN_is_odd(e) || BN_is_one(e))
-		why = "RSA public exponent must be odd and at least 3";
-	BN_free(e);
-	return why;
-}
-
-/* EC: named curve P-256 or P-384 and a point on it (BR §6.1.5, RFC 5480 §2.1.1). */
-static const char *
-ec_problem(EVP_PKEY *pk)
-{
-	char		 grp[64], enc[32];
-	EVP_PKEY_CTX	*ctx = NULL;
-	const char	*why = NULL;
-
-	if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_EC_ENCODING, enc, sizeof(enc), NULL) != 1 ||
-	    strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) != 0)
-		why = "EC key must name its curve (explicit parameters refused)";
-	else if (EVP_PKEY_get_group_name(pk, grp, sizeof(grp), NULL) != 1 ||
-	    (strcmp(grp, "prime256v1") != 0 && strcmp(grp, "secp384r1") != 0))
-		why = "EC key must be on P-256 or P-384";
-	else if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL ||
-	    EVP_PKEY_public_check(ctx) != 1)
-		why = "EC public key is not a valid point";
-	EVP_PKEY_CTX_free(ctx);
-	return why;
-}
-
-static const char *
-key_problem(EVP_PKEY *pk)
-{
-	switch (EVP_PKEY_get_base_id(pk)) {
-	case EVP_PKEY_RSA:
-		return rsa_problem(pk);
-	case EVP_PKEY_EC:
-		return ec_problem(pk);
-	case EVP_PKEY_ED25519:
-	case EVP_PKEY_ED448:
-		return "Ed25519 and Ed448 keys are not allowed in TLS server certificates";
-	default:
-		return "key type not allowed (RSA 2048..8192 bits, EC P-256 or P-384)";
-	}
-}
-
 /* spki: base64url DER SubjectPublicKeyInfo, nothing after it, an allowed key. */
 static int
 parse_spki(json_t *v, struct signer_req *r, char *err)
@@ -272,7 +213,7 @@ parse_spki(json_t *v, struct signer_req *r, char *err)
 		snprintf(err, SIGNER_ERR_LEN, "spki: not one DER SubjectPublicKeyInfo");
 		return -1;
 	}
-	if ((why = key_problem(r->pkey)) != NULL) {
+	if ((why = signer_key_problem(r->pkey)) != NULL) {
 		snprintf(err, SIGNER_ERR_LEN, "spki: %s", why);
 		return -1;
 	}

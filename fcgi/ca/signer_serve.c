@@ -68,6 +68,7 @@ worker(void *arg)
 	int				 fd;
 
 	sigemptyset(&open_mask);
+	supervise_ready();
 	while (!supervise_stopping()) {
 		if (ppoll(&pfd, 1, NULL, &open_mask) == -1) {
 			if (errno != EINTR) {

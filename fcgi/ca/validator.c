@@ -128,19 +128,6 @@ static const char *const vsql[V__MAX] = {
 	"UPDATE orders SET status = 'invalid', error = ? WHERE id = ? AND status = 'pending'",
 };
 
-void
-vresult_fail(struct vresult *res, enum vproblem p, int retry, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	res->ok = 0;
-	res->problem = p;
-	res->retry = retry;
-	va_start(ap, fmt);
-	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
-	va_end(ap);
-}
-
 /*
  * How many attempts a challenge gets: up to ATTEMPTS_MAX, fewer when
  * long timeouts would push all attempts and pauses past RETRY_BUDGET.
@@ -440,6 +427,7 @@ worker(void *arg)
 
 	if ((db = ca_db_open(w->conf, vsql, V__MAX, 0)) == NULL)
 		fatalx("worker: out of memory");
+	supervise_ready();
 	while (!supervise_stopping()) {
 		if ((rc = claim(db, w->conf, &t)) == 1 && t.chall_id != 0)
 			process(db, &vc, &t);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "log.h"
 #include "validator.h"
 
 /* Address blocks that are not globally routable (RFC 6890 and friends). */
@@ -99,6 +101,21 @@ vnet_name_ok(const char *s)
 	return label > 0 && s[len - 1] != '-';
 }
 
+/* (validator.h; here with the address policy so that every method's unit,
+ * and the fuzz harness of http-01, links it without the daemon.) */
+void
+vresult_fail(struct vresult *res, enum vproblem p, int retry, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	res->ok = 0;
+	res->problem = p;
+	res->retry = retry;
+	va_start(ap, fmt);
+	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+	va_end(ap);
+}
+
 /* One "SUFFIX=ADDR" entry of resolve=, of length len. */
 static int
 map_add(struct vnet *n, const char *s, size_t len, char *err, size_t errsz)
@@ -139,6 +156,16 @@ vnet_init(struct vnet *n, const char *resolve, int allow_private, char *err, siz
 
 	memset(n, 0, sizeof(*n));
 	n->allow_private = allow_private;
+#ifndef CAAS_TEST_HOOKS
+	/* A test hook (issue 13 item 6): it bypasses DNS and the address
+	 * policy, so a production build has none and refuses the key. */
+	if (p != NULL && *p != '\0') {
+		snprintf(err, errsz, "resolve is a test hook (it bypasses DNS and the address "
+		    "policy) and this build has none (configure --enable-test-hooks is for dev and "
+		    "test builds): remove it from the configuration");
+		return -1;
+	}
+#endif
 	while (p != NULL && *p != '\0') {
 		while (*p == ' ')
 			p++;
@@ -152,6 +179,9 @@ vnet_init(struct vnet *n, const char *resolve, int allow_private, char *err, siz
 		if (p != NULL)
 			p++;
 	}
+	for (size_t i = 0; i < n->nmap; i++)
+		log_warnx("test hook resolve: %s and every name under it are validated at %s, "
+		    "without DNS and without the address policy", n->map[i].suffix, n->map[i].addr);
 	return 0;
 }
 

@@ -20,10 +20,13 @@
 #define LOGIN_MAX	100
 #define PASSWORD_MAX	1024
 #define API_KEY_MAX	128
-/* Password guessing: at most LOGIN_FAILURES_MAX failures per login in
- * LOGIN_WINDOW seconds; past that the form refuses without checking. */
+/* Password guessing: at most LOGIN_FAILURES_MAX failures per login (or per
+ * known device) and ADDR_FAILURES_MAX per client address in LOGIN_WINDOW
+ * seconds; past that the form refuses without checking. */
 #define LOGIN_FAILURES_MAX	10
+#define ADDR_FAILURES_MAX	50
 #define LOGIN_WINDOW		(15 * 60)
+#define LOGIN_DEVICE_TTL	(180L * 86400)
 
 const char *const role_names[ROLE__MAX] = { "customer", "accounting", "admin" };
 
@@ -183,7 +186,9 @@ auth_handover(struct ctx *c)
 	if (secret == NULL || c->conf->auth_secret == NULL ||
 	    !crypto_equal(secret, c->conf->auth_secret))
 		return 1;
-	if (user == NULL || *user == '\0' || strlen(user) > LOGIN_MAX)
+	/* Matched byte for byte (users.login is utf8mb4_nopad_bin, issue 13 item 9). */
+	if (user == NULL || *user == '\0' || strlen(user) > LOGIN_MAX ||
+	    !utf8_valid(user, strlen(user)))
 		return 1;
 	if ((rc = db_run(c->db, Q_USER_PRINCIPAL, (struct db_param[]){ DB_S(user) }, 1, &r)) != 0) {
 		db_res_free(r);
@@ -232,7 +237,7 @@ login_page(struct ctx *c, int status, const char *errkey, const char *login)
 	n = m_obj(m->root, "login");
 	m_omit(m_text(n, "csrf", tok));
 	m_text(n, "login", login ? login : "");
-	if (next != NULL && next[0] == '/' && next[1] != '/' && strlen(next) < 512)
+	if (req_local_path_ok(next))
 		m_text(n, "next", next);
 	if (errkey != NULL)
 		m_text(m->root, "error", i18n_get(c->cat, errkey));
@@ -288,32 +293,151 @@ start_session(struct ctx *c, long long user_id)
 	return 0;
 }
 
-/* Failures of login within the window; -1 when the database cannot tell. */
+/*
+ * Login throttling (issue 13 item 10). Every attempt is charged before its
+ * password is checked: in one transaction that holds the row locks of its
+ * gates, the failures in the window are counted and, below the limits, a
+ * login_failures row is inserted for this attempt. Concurrent attempts at
+ * the same login (or from the same address) queue on the gate, so no more
+ * than the limit can ever reach password_verify. A success deletes its own
+ * row and the login's failures; a failure leaves its row.
+ *
+ * A browser that logged in before carries a device cookie (a random token,
+ * stored as SHA-256, LOGIN_DEVICE_TTL). Its attempts at that user's login
+ * count against the device only, so that others' failures, per login or
+ * per address, never lock the owner out of a browser they already used.
+ */
+enum charge { CHARGE_OK, CHARGE_THROTTLED, CHARGE_DOWN, CHARGE_ERROR };
+
+static const char *
+device_cookie(const struct ctx *c)
+{
+	/* __Secure-, not __Host-: a __Host- cookie must have Path=/, and this
+	 * one is only ever sent to /login. */
+	return c->conf->cookie_secure ? "__Secure-center_device" : "center_device";
+}
+
+/* The device cookie's hash if it names a live device of user_id, else "". */
+static int
+known_device(struct ctx *c, long long user_id, char hash[SHA256_HEX_LEN + 1])
+{
+	const char	*tok = kv_get(&c->req->cookies, device_cookie(c));
+	char		 now[CLOCK_SQL_LEN];
+	struct db_res	*r = NULL;
+	int		 rc;
+
+	hash[0] = '\0';
+	if (tok == NULL || strlen(tok) != TOKEN_B64_LEN || user_id == 0)
+		return 0;
+	sha256_hex(tok, strlen(tok), hash);
+	clock_sql(clock_now(), now);
+	rc = db_run(c->db, Q_DEVICE_LOOKUP, (struct db_param[]){ DB_S(hash), DB_S(now) }, 2, &r);
+	if (rc != 0 || r->nrows != 1 || db_cell_int(r, 0, 0) != user_id)
+		hash[0] = '\0';
+	db_res_free(r);
+	return rc == DB_EDOWN ? DB_EDOWN : 0;
+}
+
+/* Lock one gate and count its failures since `since`; -1 on a database error. */
 static long long
-login_failures(struct ctx *c, const char *login)
+gate_count(struct ctx *c, const char *kind, const char *key, int count_stmt,
+    const char *now, const char *since, int *dbrc)
 {
 	struct db_res	*r = NULL;
-	char		 since[CLOCK_SQL_LEN];
 	long long	 n = -1;
 
-	clock_sql(clock_now() - LOGIN_WINDOW, since);
-	if (db_run(c->db, Q_LOGIN_FAILURES, (struct db_param[]){ DB_S(login), DB_S(since) }, 2, &r) == 0)
+	if ((*dbrc = db_run(c->db, Q_LOGIN_GATE, (struct db_param[]){ DB_S(kind), DB_S(key),
+	    DB_S(now) }, 3, NULL)) == 0 &&
+	    (*dbrc = db_run(c->db, count_stmt, (struct db_param[]){ DB_S(key), DB_S(since) }, 2,
+	    &r)) == 0)
 		n = db_cell_int(r, 0, 0);
 	db_res_free(r);
 	return n;
 }
 
-static void
-login_failed(struct ctx *c, const char *login)
+/* Charge one attempt; *row: its login_failures id (CHARGE_OK only). */
+static enum charge
+login_charge(struct ctx *c, const char *login, const char *device, long long *row)
 {
-	char	 now[CLOCK_SQL_LEN], old[CLOCK_SQL_LEN];
-	time_t	 t = clock_now();
+	const char	*addr = c->req->remote_addr;
+	char		 now[CLOCK_SQL_LEN], since[CLOCK_SQL_LEN];
+	struct db_res	*r = NULL;
+	time_t		 t = clock_now();
+	long long	 n;
+	enum charge	 out = CHARGE_ERROR;
+	int		 rc;
 
 	clock_sql(t, now);
-	clock_sql(t - LOGIN_WINDOW, old);
-	(void)db_run(c->db, Q_LOGIN_FAILURE_ADD, (struct db_param[]){ DB_S(login),
-	    DB_SN(c->req->remote_addr), DB_S(now) }, 3, NULL);
+	clock_sql(t - LOGIN_WINDOW, since);
+	if ((rc = db_begin(c->db)) != 0)
+		return rc == DB_EDOWN ? CHARGE_DOWN : CHARGE_ERROR;
+	if (device[0] != '\0') {
+		if ((n = gate_count(c, "device", device, Q_LOGIN_FAILURES_DEVICE, now, since, &rc)) < 0)
+			goto fail;
+		if (n >= LOGIN_FAILURES_MAX)
+			out = CHARGE_THROTTLED;
+	} else {
+		if ((n = gate_count(c, "login", login, Q_LOGIN_FAILURES, now, since, &rc)) < 0)
+			goto fail;
+		if (n >= LOGIN_FAILURES_MAX)
+			out = CHARGE_THROTTLED;
+		else if (addr != NULL && *addr != '\0') {
+			if ((n = gate_count(c, "addr", addr, Q_LOGIN_FAILURES_ADDR, now, since, &rc)) < 0)
+				goto fail;
+			if (n >= ADDR_FAILURES_MAX)
+				out = CHARGE_THROTTLED;
+		}
+	}
+	if (out == CHARGE_THROTTLED) {
+		(void)db_rollback(c->db);
+		return out;
+	}
+	if ((rc = db_run(c->db, Q_LOGIN_FAILURE_ADD, (struct db_param[]){ DB_S(login), DB_SN(addr),
+	    device[0] != '\0' ? DB_S(device) : DB_NUL, DB_S(now) }, 4, &r)) != 0)
+		goto fail;
+	*row = (long long)r->insert_id;
+	db_res_free(r);
+	if ((rc = db_commit(c->db)) != 0)
+		goto fail;
+	return CHARGE_OK;
+fail:
+	(void)db_rollback(c->db);
+	return rc == DB_EDOWN ? CHARGE_DOWN : CHARGE_ERROR;
+}
+
+/* After a success: a new device cookie for this browser (a known one keeps its own). */
+static void
+remember_device(struct ctx *c, long long user_id, const char *known)
+{
+	char	 tok[TOKEN_B64_LEN + 1], hash[SHA256_HEX_LEN + 1];
+	char	 now_s[CLOCK_SQL_LEN], exp_s[CLOCK_SQL_LEN], v[256];
+	time_t	 now = clock_now();
+
+	if (known[0] != '\0' || crypto_token(tok) == -1)
+		return;
+	sha256_hex(tok, strlen(tok), hash);
+	clock_sql(now, now_s);
+	clock_sql(now + LOGIN_DEVICE_TTL, exp_s);
+	(void)db_run(c->db, Q_DEVICE_PURGE, (struct db_param[]){ DB_S(now_s) }, 1, NULL);
+	if (db_run(c->db, Q_DEVICE_INSERT, (struct db_param[]){ DB_S(hash), DB_I(user_id),
+	    DB_S(now_s), DB_S(exp_s) }, 4, NULL) != 0)
+		return;
+	/* Sent to the login page only (under base_path): it is no credential,
+	 * just the browser's name there. */
+	snprintf(v, sizeof(v), "%s=%s; Path=%s/login; Max-Age=%ld; HttpOnly; SameSite=Strict%s",
+	    device_cookie(c), tok, c->conf->base_path, (long)LOGIN_DEVICE_TTL,
+	    c->conf->cookie_secure ? "; Secure" : "");
+	resp_header(c->req, "Set-Cookie", v);
+}
+
+static void
+login_purge(struct ctx *c)
+{
+	char	 old[CLOCK_SQL_LEN];
+
+	clock_sql(clock_now() - LOGIN_WINDOW, old);
 	(void)db_run(c->db, Q_LOGIN_FAILURES_PURGE, (struct db_param[]){ DB_S(old) }, 1, NULL);
+	(void)db_run(c->db, Q_LOGIN_GATES_PURGE, (struct db_param[]){ DB_S(old) }, 1, NULL);
 }
 
 int
@@ -325,7 +449,8 @@ h_login(struct ctx *c)
 	const char	*cookie = kv_get(&c->req->cookies, login_csrf_cookie(c));
 	const char	*next = kv_get(&c->req->form, "next");
 	struct db_res	*r = NULL;
-	long long	 fails;
+	char		 device[SHA256_HEX_LEN + 1];
+	long long	 user_id = 0, row = 0;
 	int		 rc, good;
 
 	if (c->conf->auth_request)
@@ -336,36 +461,51 @@ h_login(struct ctx *c)
 		return login_page(c, 400, "err.login.required", NULL);
 	if (pw == NULL || *pw == '\0' || strlen(pw) > PASSWORD_MAX)
 		return login_page(c, 400, "err.password.required", login);
-	if ((fails = login_failures(c, login)) < 0)
-		return 503;
-	if (fails >= LOGIN_FAILURES_MAX) {
-		log_info("login throttled for \"%s\" from %s", login,
-		    c->req->remote_addr ? c->req->remote_addr : "?");
-		resp_header(c->req, "Retry-After", "900");
-		return login_page(c, 429, "err.login.throttled", login);
-	}
 	if ((rc = db_run(c->db, Q_USER_BY_LOGIN, (struct db_param[]){ DB_S(login) }, 1, &r)) != 0) {
 		db_res_free(r);
 		return rc == DB_EDOWN ? 503 : 500;
+	}
+	if (r->nrows == 1)
+		user_id = db_cell_int(r, 0, 0);
+	if (known_device(c, user_id, device) == DB_EDOWN) {
+		db_res_free(r);
+		return 503;
+	}
+	switch (login_charge(c, login, device, &row)) {
+	case CHARGE_OK:
+		break;
+	case CHARGE_THROTTLED:
+		db_res_free(r);
+		log_info("login throttled for \"%s\" from %s%s", login,
+		    c->req->remote_addr ? c->req->remote_addr : "?", device[0] ? " (known device)" : "");
+		resp_header(c->req, "Retry-After", "900");
+		return login_page(c, 429, "err.login.throttled", login);
+	case CHARGE_DOWN:
+		db_res_free(r);
+		return 503;
+	default:
+		db_res_free(r);
+		return 500;
 	}
 	if (r->nrows == 1 && db_cell(r, 0, 1) != NULL && db_cell_int(r, 0, 2) == 0)
 		good = password_verify(db_cell(r, 0, 1), pw);
 	else
 		good = (password_verify(dummy_hash(), pw), 0);
+	db_res_free(r);
 	if (!good) {
-		db_res_free(r);
-		login_failed(c, login);
+		login_purge(c);
 		log_info("login refused for \"%s\" from %s", login,
 		    c->req->remote_addr ? c->req->remote_addr : "?");
 		return login_page(c, 401, "err.login.wrong", login);
 	}
+	(void)db_run(c->db, Q_LOGIN_FAILURE_DELETE, (struct db_param[]){ DB_I(row) }, 1, NULL);
 	(void)db_run(c->db, Q_LOGIN_FAILURES_CLEAR, (struct db_param[]){ DB_S(login) }, 1, NULL);
-	rc = start_session(c, db_cell_int(r, 0, 0));
-	db_res_free(r);
-	if (rc != 0)
+	if ((rc = start_session(c, user_id)) != 0)
 		return rc;
+	remember_device(c, user_id, device);
 	set_cookie(c, login_csrf_cookie(c), "", 0, "Strict");
-	resp_redirect(c->req, next != NULL ? next : "/acme");
+	/* The way back must be a path on this site (issue 13 item 13). */
+	resp_redirect(c->req, req_local_path_ok(next) ? next : "/acme");
 	return 0;
 }
 
@@ -397,6 +537,6 @@ h_language(struct ctx *c)
 	if ((rc = db_run(c->db, Q_USER_SET_LANG,
 	    (struct db_param[]){ DB_S(lang), DB_I(c->who.user_id) }, 2, NULL)) != 0)
 		return rc == DB_EDOWN ? 503 : 500;
-	resp_redirect(c->req, back != NULL && strlen(back) < 512 ? back : "/acme");
+	resp_redirect(c->req, req_local_path_ok(back) ? back : "/acme");
 	return 0;
 }

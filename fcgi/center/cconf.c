@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "billing.h"
@@ -54,6 +55,9 @@ static const struct conf_key center_keys[] = {
 	K(smtp_url, CONF_STR, NULL, 0, 0),
 	K(mail_from, CONF_STR, NULL, 0, 0),
 	K(smtp_timeout, CONF_INT, "30", 1, 300),
+	K(smtp_user, CONF_STR, NULL, 0, 0),
+	K(smtp_password_file, CONF_STR, NULL, 0, 0),
+	K(smtp_ca_bundle, CONF_STR, NULL, 0, 0),
 	K(public_url, CONF_STR, NULL, 0, 0),
 	K(invoice_seller_name, CONF_STR, "ACME CaaS", 0, 0),
 	K(invoice_seller_address, CONF_STR, NULL, 0, 0),
@@ -82,6 +86,19 @@ mail_conf_check(const struct center_conf *c, const char *path)
 		fatalx("config: %s: smtp_url must start with smtp:// or smtps://", path);
 	if (u != NULL && *u != '\0' && (c->mail_from == NULL || !mail_addr_ok(c->mail_from)))
 		fatalx("config: %s: smtp_url needs mail_from, a plain address (name@example.net)", path);
+	/* Credentials (issue 13 item 11): never in the URL, in a file like every
+	 * other secret, and only ever sent over TLS (mail.c requires it). */
+	if (u != NULL && !mail_url_has_no_credentials(u))
+		fatalx("config: %s: smtp_url must not hold credentials: set smtp_user and "
+		    "smtp_password_file", path);
+	if ((c->smtp_user != NULL) != (c->smtp_password_file != NULL))
+		fatalx("config: %s: smtp_user and smtp_password_file go together", path);
+	if (c->smtp_password_file != NULL) {
+		struct stat st;
+		if (stat(c->smtp_password_file, &st) == 0 && (st.st_mode & S_IROTH))
+			fatalx("config: %s: %s is world-readable: chmod o-r it (it holds the SMTP "
+			    "password)", path, c->smtp_password_file);
+	}
 	if (p != NULL && *p != '\0' && ((strncmp(p, "http://", 7) != 0 &&
 	    strncmp(p, "https://", 8) != 0) || p[strlen(p) - 1] == '/'))
 		fatalx("config: %s: public_url must be http(s)://host[/path] without a trailing slash",
@@ -193,7 +210,13 @@ center_conf_load(struct center_conf *c, const char *path)
 	if ((c->upstream_check_account != NULL) != (c->upstream_check_domain != NULL))
 		fatalx("config: %s: upstream_check_account and upstream_check_domain go together",
 		    path);
+#ifndef CAAS_TEST_HOOKS
+	if (c->fault_file != NULL)
+		fatalx("config: %s: fault_file is a test hook, but this build has no test hooks "
+		    "(configure --enable-test-hooks)", path);
+#endif
 	mail_conf_check(c, path);
+	c->smtp_password = conf_secret_or_exit(c->smtp_password_file);
 	fec_conf_check(c, path);
 	legal_conf_check(c, path);
 	if (c->base_path == NULL && (c->base_path = strdup("")) == NULL)
@@ -212,6 +235,9 @@ center_conf_free(struct center_conf *c)
 		memset(c->caas_password, 0, strlen(c->caas_password));
 	free(c->caas_password);
 	free(c->auth_secret);
+	if (c->smtp_password != NULL)
+		memset(c->smtp_password, 0, strlen(c->smtp_password));
+	free(c->smtp_password);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -51,6 +51,10 @@ struct center_conf {
 	char	*smtp_url;		/* notifications: smtp[s]://host:port; empty: stay queued */
 	char	*mail_from;		/* notifications: sender address */
 	long	 smtp_timeout;		/* seconds per message submitted */
+	char	*smtp_user;		/* SMTP AUTH login (then TLS is required) */
+	char	*smtp_password_file;	/* its password, first line; never in smtp_url */
+	char	*smtp_password;		/* read from smtp_password_file */
+	char	*smtp_ca_bundle;	/* extra trust anchors for the SMTP server */
 	char	*public_url;		/* the customer area's URL, for links in e-mails */
 	char	*invoice_seller_name;	/* who issues the invoices */
 	char	*invoice_seller_address;
@@ -94,9 +98,17 @@ enum stmt {
 	Q_SESSION_DELETE,
 	Q_SESSION_PURGE,
 	Q_LOGIN_FAILURES,
+	Q_LOGIN_FAILURES_ADDR,
+	Q_LOGIN_FAILURES_DEVICE,
 	Q_LOGIN_FAILURE_ADD,
+	Q_LOGIN_FAILURE_DELETE,
 	Q_LOGIN_FAILURES_CLEAR,
 	Q_LOGIN_FAILURES_PURGE,
+	Q_LOGIN_GATE,
+	Q_LOGIN_GATES_PURGE,
+	Q_DEVICE_LOOKUP,
+	Q_DEVICE_INSERT,
+	Q_DEVICE_PURGE,
 	Q_APIKEY_LOOKUP,
 	Q_APIKEY_TOUCH,
 	Q_ACCOUNT_BY_ID,

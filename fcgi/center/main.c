@@ -21,6 +21,7 @@
 #include "log.h"
 #include "metrics_center.h"
 #include "prefork.h"
+#include "supervise.h"
 #include "render.h"
 
 static void
@@ -62,6 +63,9 @@ worker(int sock, void *arg)
 	if (FCGX_InitRequest(&fr, sock, 0) != 0)
 		fatalx("worker: FCGX_InitRequest failed");
 	while (!prefork_stopping() && FCGX_Accept_r(&fr) >= 0) {
+		/* Serving: from now on a death is a request's doing, answered
+		 * by an immediate respawn (supervise.h). */
+		supervise_ready();
 		serve_one(conf, db, bdb, &fr, &lim);
 		FCGX_Finish_r(&fr);
 	}

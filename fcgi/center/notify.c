@@ -581,7 +581,8 @@ static int
 send_one(struct db *n, const struct center_conf *conf, const struct outmsg *m, time_t now,
     struct notify_summary *sum, int *down)
 {
-	struct mail_server	 srv = { conf->smtp_url, conf->mail_from, conf->smtp_timeout };
+	struct mail_server	 srv = { conf->smtp_url, conf->mail_from, conf->smtp_timeout,
+	    conf->smtp_user, conf->smtp_password, conf->smtp_ca_bundle };
 	struct buf		 msg;
 	char			 why[256];
 	enum mail_rc		 mrc;

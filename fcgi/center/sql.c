@@ -34,14 +34,38 @@ const char *const center_sql[Q__MAX] = {
 	[Q_SESSION_PURGE] =
 	    "DELETE FROM sessions WHERE expires_at <= ? LIMIT 1000",
 	/* Laid out like SESSION_COLS (no session, no user), then the key id. */
+	/* Login throttling (auth.c): attempts from unknown browsers count per
+	 * login and per address, a known device's only against itself. */
 	[Q_LOGIN_FAILURES] =
-	    "SELECT COUNT(*) FROM login_failures WHERE login = ? AND failed_at > ?",
+	    "SELECT COUNT(*) FROM login_failures WHERE login = ? AND failed_at > ? "
+	    "AND device_hash IS NULL",
+	[Q_LOGIN_FAILURES_ADDR] =
+	    "SELECT COUNT(*) FROM login_failures WHERE remote_addr = ? AND failed_at > ? "
+	    "AND device_hash IS NULL",
+	[Q_LOGIN_FAILURES_DEVICE] =
+	    "SELECT COUNT(*) FROM login_failures WHERE device_hash = ? AND failed_at > ?",
 	[Q_LOGIN_FAILURE_ADD] =
-	    "INSERT INTO login_failures (login, remote_addr, failed_at) VALUES (?, ?, ?)",
+	    "INSERT INTO login_failures (login, remote_addr, device_hash, failed_at) "
+	    "VALUES (?, ?, ?, ?)",
+	[Q_LOGIN_FAILURE_DELETE] =
+	    "DELETE FROM login_failures WHERE id = ?",
 	[Q_LOGIN_FAILURES_CLEAR] =
 	    "DELETE FROM login_failures WHERE login = ?",
 	[Q_LOGIN_FAILURES_PURGE] =
 	    "DELETE FROM login_failures WHERE failed_at <= ? LIMIT 1000",
+	/* Takes (and holds to the end of the transaction) the gate's row lock. */
+	[Q_LOGIN_GATE] =
+	    "INSERT INTO login_gates (kind, k, touched_at) VALUES (?, ?, ?) "
+	    "ON DUPLICATE KEY UPDATE touched_at = VALUES(touched_at)",
+	[Q_LOGIN_GATES_PURGE] =
+	    "DELETE FROM login_gates WHERE touched_at <= ? LIMIT 1000",
+	[Q_DEVICE_LOOKUP] =
+	    "SELECT user_id FROM login_devices WHERE token_hash = ? AND expires_at > ?",
+	[Q_DEVICE_INSERT] =
+	    "INSERT INTO login_devices (token_hash, user_id, created_at, expires_at) "
+	    "VALUES (?, ?, ?, ?)",
+	[Q_DEVICE_PURGE] =
+	    "DELETE FROM login_devices WHERE expires_at <= ? LIMIT 1000",
 	[Q_APIKEY_LOOKUP] =
 	    "SELECT 0, '', 0, CONCAT('api-key-', k.id), 'customer', '', "
 	    "a.id, a.name, a.kind, a.compatible, a.balance_cents, a.currency, k.id "

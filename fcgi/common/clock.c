@@ -11,9 +11,11 @@
 
 static time_t	 pinned;
 static int	 env_checked;
+#ifdef CAAS_TEST_HOOKS
 static const char *offset_file;	/* $CAAS_CLOCK_OFFSET_FILE: test stacks only */
 static time_t	 offset;
 static struct timespec offset_mtime;
+#endif
 
 int
 clock_parse(const char *s, time_t *out)
@@ -64,6 +66,7 @@ clock_set(time_t t)
  * file changes, so a test moves every process of a stack at once without
  * restarting them. A missing or malformed file means no offset.
  */
+#ifdef CAAS_TEST_HOOKS
 static time_t
 file_offset(void)
 {
@@ -90,10 +93,32 @@ file_offset(void)
 		offset = (time_t)v;
 	return offset;
 }
+#endif
+
+/*
+ * The test hooks (CAAS_NOW, CAAS_CLOCK_OFFSET_FILE) exist only in a build
+ * configured with --enable-test-hooks: a production program, the signer
+ * above all (certificate validity, CRL dates), never takes its time from
+ * its environment. clock_hooks_check() lets such a program refuse them.
+ */
+const char *
+clock_hooks_check(void)
+{
+#ifndef CAAS_TEST_HOOKS
+	static const char *const hooks[] = { "CAAS_NOW", "CAAS_CLOCK_OFFSET_FILE" };
+	const char	*e;
+
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		if ((e = getenv(hooks[i])) != NULL && *e != '\0')
+			return hooks[i];
+#endif
+	return NULL;
+}
 
 time_t
 clock_now(void)
 {
+#ifdef CAAS_TEST_HOOKS
 	if (!env_checked) {
 		const char *e = getenv("CAAS_NOW");
 		time_t t;
@@ -106,6 +131,10 @@ clock_now(void)
 	if (pinned)
 		return pinned;
 	return offset_file != NULL ? time(NULL) + file_offset() : time(NULL);
+#else
+	(void)env_checked;
+	return pinned ? pinned : time(NULL);
+#endif
 }
 
 void

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "log.h"
 
@@ -180,8 +181,14 @@ const char *
 conf_load_or_exit(const char *path, const char *env, const char *dflt,
     const struct conf_key *keys, size_t nkeys, void *dst)
 {
-	char	 err[512];
+	char		 err[512];
+	const char	*hook;
 
+	/* Every program loads its config first: a production build stops here
+	 * if a test hook is in its environment (issue 13 item 6). */
+	if ((hook = clock_hooks_check()) != NULL)
+		fatalx("%s is set, but this build has no test hooks (configure "
+		    "--enable-test-hooks is for dev and test builds only): unset it", hook);
 	if (path == NULL)
 		path = getenv(env);
 	if (path == NULL)

@@ -66,6 +66,19 @@ b64url_encode(const void *in, size_t n, char *out)
 	return len;
 }
 
+/* The 6-bit value of a base64url character already known to be valid. */
+static int
+b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '-' ? 62 : 63;
+}
+
 long
 b64url_decode(const char *in, size_t n, void *out, size_t outsz)
 {
@@ -86,6 +99,13 @@ b64url_decode(const char *in, size_t n, void *out, size_t outsz)
 			goto out;
 		tmp[i] = c == '-' ? '+' : c == '_' ? '/' : (unsigned char)c;
 	}
+	/*
+	 * Canonical form only (RFC 4648 §3.5): the bits of the last character
+	 * that carry no data must be zero, else one value has several spellings
+	 * (a nonce usable more than once, a key with several thumbprints).
+	 */
+	if (n % 4 != 0 && (b64_value(in[n - 1]) & (n % 4 == 2 ? 0x0f : 0x03)) != 0)
+		goto out;
 	for (i = 0; i < pad; i++)
 		tmp[n + i] = '=';
 	tmp[n + pad] = '\0';

@@ -277,6 +277,18 @@ classify(CURL *c, CURLcode cc, const char *errbuf, char *err, size_t errsz)
 	return code == 0 ? MAIL_DOWN : MAIL_TEMP;
 }
 
+int
+mail_url_has_no_credentials(const char *url)
+{
+	const char	*a = strstr(url, "://"), *end;
+
+	if (a == NULL)
+		return 1;
+	a += 3;
+	end = a + strcspn(a, "/?#");
+	return memchr(a, '@', (size_t)(end - a)) == NULL;
+}
+
 enum mail_rc
 mail_send(const struct mail_server *srv, const char *rcpt, const struct buf *msg, char *err,
     size_t errsz)
@@ -298,9 +310,22 @@ mail_send(const struct mail_server *srv, const char *rcpt, const struct buf *msg
 	snprintf(rc_addr, sizeof(rc_addr), "<%s>", rcpt);
 	if ((c = curl_easy_init()) == NULL || (to = curl_slist_append(NULL, rc_addr)) == NULL)
 		goto out;
+	if (!mail_url_has_no_credentials(srv->url)) {
+		snprintf(err, errsz, "smtp: credentials in smtp_url refused (smtp_user, smtp_password_file)");
+		rc = MAIL_PERM;
+		goto out;
+	}
 	curl_easy_setopt(c, CURLOPT_URL, srv->url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	/* Credentials only over TLS: STARTTLS required, or the transfer fails
+	 * before AUTH (issue 13 item 11). */
+	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)(srv->user != NULL ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+	if (srv->user != NULL) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, srv->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, srv->password != NULL ? srv->password : "");
+	}
+	if (srv->ca_bundle != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, srv->ca_bundle);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, to);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);

@@ -2,7 +2,9 @@
  * Outgoing e-mail: one plain-text message (RFC 5322, MIME RFC 2045,
  * UTF-8 text sent 8bit) formatted into a bounded buffer and submitted
  * to an SMTP server with libcurl (RFC 5321; libcurl does the
- * dot-stuffing and STARTTLS when the server offers it). Nothing here
+ * dot-stuffing). With credentials the connection must be TLS (smtps://,
+ * or STARTTLS required on smtp://): AUTH never goes in clear. Without,
+ * STARTTLS is used when the server offers it. Nothing here
  * knows what the message is about: callers render subject and body.
  */
 #ifndef CAAS_MAIL_H
@@ -19,10 +21,20 @@
 
 /* Where and how to submit. */
 struct mail_server {
-	const char	*url;		/* smtp://host:port or smtps://host:port */
+	const char	*url;		/* smtp://host:port or smtps://host:port, no credentials */
 	const char	*from;		/* envelope sender and From: address */
 	long		 timeout;	/* seconds for the whole submission */
+	const char	*user;		/* SMTP AUTH login, or NULL: no authentication */
+	const char	*password;	/* with user; never logged */
+	const char	*ca_bundle;	/* extra trust anchors for the server's certificate, or NULL */
 };
+
+/*
+ * 1 if url names no credentials (no "user[:password]@" before the host):
+ * they belong in smtp_user and smtp_password_file, never in a URL that
+ * configuration dumps and logs may show.
+ */
+int	mail_url_has_no_credentials(const char *url);
 
 /* One message to one recipient. */
 struct mail_msg {

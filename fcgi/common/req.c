@@ -97,6 +97,69 @@ url_decode(const char *s, size_t len)
 	return out;
 }
 
+/*
+ * 1 if s[0..n) is well-formed UTF-8 (RFC 3629 §4): no overlong forms, no
+ * surrogates, nothing above U+10FFFF. Checked on every decoded form and
+ * query field, names and values, so that no handler (and no database
+ * column in utf8mb4) ever sees anything else.
+ */
+int
+utf8_valid(const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s, *end = p + n;
+
+	while (p < end) {
+		unsigned char	 c = *p;
+		size_t		 k;
+		unsigned long	 cp, min;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) {
+			k = 1; cp = c & 0x1f; min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			k = 2; cp = c & 0x0f; min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			k = 3; cp = c & 0x07; min = 0x10000;
+		} else
+			return 0;
+		if ((size_t)(end - p) <= k)
+			return 0;
+		for (size_t i = 1; i <= k; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += k + 1;
+	}
+	return 1;
+}
+
+/*
+ * 1 if s may be the target of a redirect: a path on this site, never
+ * another origin. It starts with one "/" (not "//" nor "/\", which
+ * browsers read as a host), holds only printable ASCII without a
+ * backslash (a control character such as a tab is dropped by browsers,
+ * turning "/\t/evil" into "//evil"), and is shorter than 512 bytes.
+ */
+int
+req_local_path_ok(const char *s)
+{
+	size_t	 n;
+
+	if (s == NULL || s[0] != '/' || s[1] == '/' || s[1] == '\\' ||
+	    (n = strlen(s)) >= 512)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '\\')
+			return 0;
+	return 1;
+}
+
 static int
 kv_push(struct kvlist *l, char *k, char *v)
 {
@@ -130,7 +193,8 @@ kv_parse_urlencoded(struct kvlist *l, const char *s, size_t len, size_t max_fiel
 		eq = memchr(s, '=', (size_t)(amp - s));
 		k = url_decode(s, (size_t)((eq ? eq : amp) - s));
 		v = eq ? url_decode(eq + 1, (size_t)(amp - eq - 1)) : strdup("");
-		if (k == NULL || v == NULL || kv_push(l, k, v) == -1) {
+		if (k == NULL || v == NULL || !utf8_valid(k, strlen(k)) ||
+		    !utf8_valid(v, strlen(v)) || kv_push(l, k, v) == -1) {
 			free(k);
 			free(v);
 			return -1;
@@ -140,9 +204,9 @@ kv_parse_urlencoded(struct kvlist *l, const char *s, size_t len, size_t max_fiel
 	return 0;
 }
 
-/* Cookie header: "a=b; c=d". Values are not decoded. */
-static void
-parse_cookies(struct kvlist *l, const char *h)
+/* Cookie header: "a=b; c=d". Values are not decoded; at most COOKIE_MAX. */
+void
+kv_parse_cookies(struct kvlist *l, const char *h)
 {
 	while (h != NULL && *h != '\0' && l->n < COOKIE_MAX) {
 		const char	*semi, *eq;
@@ -222,7 +286,7 @@ req_parse(struct req *r, FCGX_Request *fr, const struct req_limits *lim)
 	r->authorization = req_param(r, "HTTP_AUTHORIZATION");
 	r->remote_addr = req_param(r, "REMOTE_ADDR");
 	r->origin = req_param(r, "HTTP_ORIGIN");
-	parse_cookies(&r->cookies, req_param(r, "HTTP_COOKIE"));
+	kv_parse_cookies(&r->cookies, req_param(r, "HTTP_COOKIE"));
 
 	/* Limits first: refuse before reading or parsing anything. */
 	if ((cl = req_param(r, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
@@ -304,8 +368,12 @@ next_item(const char *s, char *tok, size_t toksz, int *q)
 	tok[n] = '\0';
 	while (*s && *s != ',') {
 		if (strncmp(s, ";q=", 3) == 0 || strncmp(s, "; q=", 4) == 0) {
+			double v;
 			s = strchr(s, '=') + 1;
-			*q = (int)(strtod(s, NULL) * 1000);
+			/* RFC 9110 §12.4.2: 0 to 1; anything else (1e99, nan) is
+			 * clamped before the conversion, which would overflow. */
+			v = strtod(s, NULL);
+			*q = v > 0 && v <= 1 ? (int)(v * 1000) : v > 1 ? 1000 : 0;
 		}
 		if (*s)
 			s++;
@@ -482,8 +550,8 @@ resp_redirect(struct req *r, const char *location)
 	char	 loc[1024];
 	int	 n;
 
-	/* Only local absolute paths: no open redirects. */
-	if (location[0] != '/' || location[1] == '/' || location[1] == '\\')
+	/* Only paths on this site: no open redirects, no header injection. */
+	if (!req_local_path_ok(location))
 		location = "/";
 	n = snprintf(loc, sizeof(loc), "%s%s", resp_base, location);
 	if (n < 0 || (size_t)n >= sizeof(loc))

@@ -91,8 +91,14 @@ const char	*req_param(const struct req *, const char *fcgi_name);
 
 const char	*kv_get(const struct kvlist *, const char *key);
 size_t		 kv_count(const struct kvlist *, const char *key);
-/* Parse application/x-www-form-urlencoded text; -1 on bad encoding or too many pairs. */
+/* Parse application/x-www-form-urlencoded text; -1 on a bad escape, a NUL, invalid UTF-8 (names or values) or too many fields. */
 int		 kv_parse_urlencoded(struct kvlist *, const char *s, size_t len, size_t max_fields);
+/* A Cookie header ("a=b; c=d", values as sent) into l; NULL is no cookie. */
+void		 kv_parse_cookies(struct kvlist *, const char *header);
+/* 1 if s[0..n) is well-formed UTF-8 (RFC 3629). */
+int		 utf8_valid(const char *s, size_t n);
+/* 1 if s is a safe redirect target: a path on this site (see req.c). */
+int		 req_local_path_ok(const char *s);
 void		 kv_free(struct kvlist *);
 
 /* Best of HTML, JSON, XML for this Accept header; dflt when nothing matches. */

@@ -1,7 +1,8 @@
 /*
  * A supervisor for worker processes, shared by every daemon: it forks
- * the workers, respawns those that die (slowing down when they die at
- * once), and on SIGTERM/SIGINT asks each to stop, waits `grace`
+ * the workers, respawns those that die (at once when they had started;
+ * with a growing delay, per slot, when they die before they can serve),
+ * and on SIGTERM/SIGINT asks each to stop, waits `grace`
  * seconds for them to finish what they are doing, then kills the rest.
  */
 #ifndef CAAS_SUPERVISE_H
@@ -25,11 +26,20 @@ struct supervise {
 };
 
 #define SUPERVISE_MAX	256
+/* A worker alive this long counts as started even if it never said so. */
+#define SUPERVISE_SETTLE_MS	1000
+/* The longest wait before respawning a worker that keeps failing to start. */
+#define SUPERVISE_BACKOFF_MAX_MS	5000
 
 /* Run until SIGTERM/SIGINT, then stop the workers and return. */
 void	supervise_run(const struct supervise *);
 /* In a worker: asked to stop (also while SIGTERM is blocked and pending). */
 int	supervise_stopping(void);
+/*
+ * In a worker: its start-up is done (it is about to serve, or has served a
+ * request). From then on a death is answered with an immediate respawn.
+ */
+void	supervise_ready(void);
 /* Write the calling process's pid to path (NULL: nothing); exits on failure. */
 void	supervise_pidfile(const char *path);
 

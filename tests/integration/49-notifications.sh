@@ -304,6 +304,67 @@ secretish=$(/usr/bin/python3 - "$MAILDIR" <<-'PY'
 is "no decoded mail holds an HMAC-looking base64url run" "$secretish" 0
 check "the sink has the mail of this test" test "$(nmail)" -eq 58
 
+# ---- SMTP credentials (issue 13 item 11): in a file, and only ever over TLS
+CREDS="$TEST_TMP/center-creds-in-url.conf"
+sed -e "s|^smtp_url = smtp://|smtp_url = smtp://mailer:secret-pw@|" "$CENTER_CONF" >"$CREDS"
+out=$("$CAASCTL" -f "$CREDS" notify --now 2030-01-15T14:00:00Z 2>&1)
+like "credentials in smtp_url are refused at start, saying where they go" "$out" \
+	"smtp_url must not hold credentials: set smtp_user and smtp_password_file"
+(umask 077 && printf 'smtp-secret-pw-1\n' >"$TEST_TMP/smtp.pw")
+AUTHCONF="$TEST_TMP/center-smtp-auth.conf"
+{ cat "$CENTER_CONF"; printf 'smtp_user = mailer\nsmtp_password_file = %s\n' "$TEST_TMP/smtp.pw"; } >"$AUTHCONF"
+chmod o+r "$TEST_TMP/smtp.pw"
+out=$("$CAASCTL" -f "$AUTHCONF" notify --now 2030-01-15T14:00:00Z 2>&1)
+like "a world-readable SMTP password file is refused" "$out" "world-readable"
+chmod o-r "$TEST_TMP/smtp.pw"
+drv expired "$DEP" "$SD" "$K:tls" "$(params expired "Boutique Ünïcode" DV)" >/dev/null
+before=$(nmail)
+out=$("$CAASCTL" -f "$AUTHCONF" notify --now 2030-01-15T14:00:00Z 2>>"$TEST_TMP/notify.log")
+is "with credentials, a server without STARTTLS gets nothing" "$(nmail)" "$before"
+like "the message waits, and says why" \
+	"$(sql "SELECT CONCAT(status, ' ', last_error) FROM notifications WHERE dedup_key = '$K:tls'")" "queued smtp:"
+# A submission server that offers STARTTLS and wants AUTH (aiosmtpd, Debian).
+TLSPORT=$(( ${CENTER_URL##*:} + 4 ))
+mkdir -p "$TEST_TMP/tls-mail"
+cat >"$TEST_TMP/tls-sink.py" <<-'PY'
+	import asyncio, os, ssl, sys
+	from aiosmtpd.controller import Controller
+	from aiosmtpd.smtp import AuthResult
+	port, tls_dir, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+	ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+	ctx.load_cert_chain(tls_dir + "/server.pem", tls_dir + "/server.key")
+	def auth(server, session, envelope, mechanism, data):
+	    good = data.login == b"mailer" and data.password == b"smtp-secret-pw-1"
+	    with open(out + "/auth.log", "a") as f:
+	        f.write("auth %s tls=%d\n" % ("good" if good else "bad", session.ssl is not None))
+	    return AuthResult(success=good)
+	class H:
+	    async def handle_DATA(self, server, session, envelope):
+	        with open(out + "/%d.eml" % len(os.listdir(out)), "wb") as f:
+	            f.write(envelope.original_content)
+	        return "250 OK"
+	c = Controller(H(), hostname="127.0.0.1", port=port, tls_context=ctx, require_starttls=True,
+	               auth_required=True, authenticator=auth)
+	c.start()
+	print("ready", flush=True)
+	sys.stdin.read()
+	c.stop()
+PY
+coproc TLSSINK { /usr/bin/python3 "$TEST_TMP/tls-sink.py" "$TLSPORT" "$STACK_DIR/tls" "$TEST_TMP/tls-mail"; }
+read -r -t 10 ready <&"${TLSSINK[0]}" || ready=
+is "a STARTTLS + AUTH submission server runs" "$ready" ready
+TLSCONF="$TEST_TMP/center-smtp-tls.conf"
+sed -e "s|^smtp_url = .*|smtp_url = smtp://127.0.0.1:$TLSPORT|" "$AUTHCONF" >"$TLSCONF"
+printf 'smtp_ca_bundle = %s\n' "$STACK_DIR/tls/dev-root.pem" >>"$TLSCONF"
+out=$("$CAASCTL" -f "$TLSCONF" notify --now 2030-01-15T14:30:00Z 2>>"$TEST_TMP/notify.log")
+is "over STARTTLS with smtp_user and smtp_password_file the message goes out" \
+	"$(sql "SELECT status FROM notifications WHERE dedup_key = '$K:tls'")" sent
+is "the server saw the right credentials, inside TLS" "$(cat "$TEST_TMP/tls-mail/auth.log" 2>/dev/null)" \
+	"auth good tls=1"
+is "and received one message" "$(find "$TEST_TMP/tls-mail" -name '*.eml' | wc -l)" 1
+exec {TLSSINK[1]}>&-
+wait "$TLSSINK_PID" 2>/dev/null
+
 # The demo accounts are shared with later tests (the browser test expects the
 # demo deposit customer's list to be empty): take our two rows back out.
 sql "DELETE FROM notifications WHERE subscription_id IN ($SD, $SM);

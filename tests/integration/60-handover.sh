@@ -45,4 +45,22 @@ out=$(cd "$TEST_TMP" && env -i REQUEST_METHOD=GET PATH_INFO="$CENTER_BASE_PATH/a
 	CENTER_AUTH_USER="$DEMO_DEPOSIT_USER" cgi-fcgi -bind -connect "$sock" 2>&1 | head -n1)
 like "a missing hand-over secret is refused" "$out" "Status: 401"
 
+# The handed-over login is matched exactly (issue 13 item 9): under the old
+# utf8mb4_unicode_ci collation, the site's "jose" was the center's "José".
+acct=$("$CAASCTL" -f "$CENTER_CONF" account-add --name "Handover Exact" --type deposit)
+printf 'exact-password-1\n' >"$TEST_TMP/pw"
+"$CAASCTL" -f "$CENTER_CONF" user-add --account "$acct" --login "José-handover" \
+	--password-file "$TEST_TMP/pw" >/dev/null
+secret=$(head -n1 "$STACK_DIR/etc/handover.secret")
+as_site_user() {	# LOGIN: first line of the answer to GET /acme handed over as LOGIN
+	(cd "$TEST_TMP" && env -i REQUEST_METHOD=GET PATH_INFO=/acme SCRIPT_NAME= QUERY_STRING= \
+		CENTER_AUTH_USER="$1" CENTER_AUTH_SECRET="$secret" \
+		cgi-fcgi -bind -connect "$sock" 2>&1 | head -n1)
+}
+like "the exact login is handed over" "$(as_site_user "José-handover")" "Status: 200"
+like "without the accent it is another user (401)" "$(as_site_user "Jose-handover")" "Status: 401"
+like "in another case it is another user (401)" "$(as_site_user "josé-handover")" "Status: 401"
+like "with a trailing space it is another user (401)" "$(as_site_user "José-handover ")" "Status: 401"
+like "invalid UTF-8 is no user (401)" "$(as_site_user $'Jos\xe9-handover')" "Status: 401"
+
 done_testing

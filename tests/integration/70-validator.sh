@@ -444,6 +444,43 @@ like "tls-alpn-01 for a wildcard: refused" "$(cerror "$c")" 'tls-alpn-01 cannot 
 check "dns-01 and tls-alpn-01: no key authorization in the log" bash -c "! grep -q -- '$THUMB' '$T/c.log'"
 kill "$(cat "$T/c.pid")" 2>/dev/null
 
+# ---- test hooks only in test builds (issue 13 item 6) ----
+like "this (test) build warns that resolve= bypasses the address policy" \
+	"$(grep -m1 'test hook resolve' "$T/a.log")" "without DNS and without the address policy"
+# A production build (configure without --enable-test-hooks), kept in
+# var/build-prod between runs: only what this check runs is built.
+PROD="$ROOT/var/build-prod"
+mkdir -p "$PROD"
+if [[ ! -f "$PROD/Makefile" ]]; then
+	(cd "$PROD" && "$ROOT/configure" >"$T/prod-configure.log" 2>&1)
+fi
+if make -C "$PROD" -j2 -s fcgi/ca/ca-validator fcgi/ca/caasctl-ca >"$T/prod-make.log" 2>&1; then
+	ok "a production build of ca-validator and caasctl-ca"
+	# (./dev test sets CAAS_CLOCK_OFFSET_FILE for the test build's programs.)
+	out=$(env -u CAAS_CLOCK_OFFSET_FILE "$PROD/fcgi/ca/ca-validator" -f "$T/a.conf" 2>&1)
+	rc=$?
+	check "the production validator refuses resolve= (exit $rc)" test "$rc" -ne 0
+	like "saying it is a test hook" "$out" "resolve is a test hook"
+	sed -e '/^resolve = /d' -e "s|$T/a\.|$T/p.|" "$T/a.conf" >"$T/p.conf"
+	out=$(env -u CAAS_CLOCK_OFFSET_FILE CAAS_NOW=2030-01-01 "$PROD/fcgi/ca/caasctl-ca" -f "$T/p.conf" migrate 2>&1)
+	rc=$?
+	check "a production program refuses CAAS_NOW (exit $rc)" test "$rc" -ne 0
+	like "saying so" "$out" "CAAS_NOW is set, but this build has no test hooks"
+	out=$(CAAS_CLOCK_OFFSET_FILE=/tmp/x "$PROD/fcgi/ca/ca-validator" -f "$T/p.conf" 2>&1)
+	like "and CAAS_CLOCK_OFFSET_FILE" "$out" "CAAS_CLOCK_OFFSET_FILE is set, but this build has no test hooks"
+	{ cat "$T/p.conf"; echo "reseller_fault_file = $T/fault"; } >"$T/f.conf"
+	out=$(env -u CAAS_CLOCK_OFFSET_FILE "$PROD/fcgi/ca/caasctl-ca" -f "$T/f.conf" migrate 2>&1)
+	like "a production program refuses the reseller API's fault rule file" "$out" \
+		"reseller_fault_file is a test hook, but this build has no test hooks"
+	CAAS_NOW=2030-01-01 "$VALIDATOR" -f "$T/p.conf" >"$T/p.log" 2>&1 &
+	ppid=$!
+	for _ in $(seq 1 50); do [[ -S "$T/p.sock" ]] && break; sleep 0.1; done
+	check "while the test build runs with it" test -S "$T/p.sock"
+	kill "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null
+else
+	not_ok "a production build of ca-validator and caasctl-ca" "$(tail -n 20 "$T/prod-make.log")"
+fi
+
 if [[ $TEST_FAILED -gt 0 ]]; then
 	diag "validator a log:"; diag "$(tail -n 40 "$T/a.log")"
 fi

@@ -117,6 +117,14 @@ class Client:
         return r
 
 
+B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def respell(s):
+    """The same bytes with a non-zero unused bit in the last character (len % 4 == 2 or 3)."""
+    return s[:-1] + B64_ALPHABET[B64_ALPHABET.index(s[-1]) | 1]
+
+
 def ptype(r):
     try:
         return r.json().get("type", "").rsplit(":", 1)[-1]
@@ -146,8 +154,8 @@ class Responder(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def csr_for(names, extra=()):
-    k = ec.generate_private_key(ec.SECP256R1())
+def csr_for(names, extra=(), curve=None):
+    k = ec.generate_private_key(curve or ec.SECP256R1())
     b = x509.CertificateSigningRequestBuilder().subject_name(
         x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
     b = b.add_extension(x509.SubjectAlternativeName(
@@ -232,10 +240,30 @@ def main():
     r = c.post(c.dir["newAccount"], {"externalAccountBinding": c.eab(kid, hm, jwk=other.jwk)}, use_jwk=True)
     ok(ptype(r) == "malformed", "an EAB over another key than the account's is refused", r.text)
 
+    r = c.post(c.dir["newAccount"], {"externalAccountBinding": c.eab(kid, hm)}, use_jwk=True)
+    ok(ptype(r) == "malformed" and "terms of service" in detail(r),
+       "§7.3: with terms of service, newAccount without termsOfServiceAgreed is refused (as Boulder)", r.text)
+    # §7.3.4: the EAB JWS has no nonce, and its url is the newAccount URL.
+    body = c.eab(kid, hm)
+    prot = json.loads(base64.urlsafe_b64decode(body["protected"] + "=" * (-len(body["protected"]) % 4)))
+    prot["nonce"] = c.new_nonce()
+    p64 = b64(json.dumps(prot))
+    keyb = base64.urlsafe_b64decode(hm + "=" * (-len(hm) % 4))
+    bad_eab = {"protected": p64, "payload": body["payload"],
+               "signature": b64(hmac.new(keyb, (p64 + "." + body["payload"]).encode(), hashlib.sha256).digest())}
+    r = c.post(c.dir["newAccount"], {"termsOfServiceAgreed": True, "externalAccountBinding": bad_eab}, use_jwk=True)
+    ok(r.status_code >= 400 and ptype(r) in ("malformed", "unauthorized"), "§7.3.4: an EAB JWS with a nonce is refused",
+       r.text)
+    r = c.register(kid, hm, url=c.dir["newOrder"])
+    ok(r.status_code >= 400 and ptype(r) in ("malformed", "unauthorized"),
+       "§7.3.4: an EAB JWS whose url is not newAccount is refused", r.text)
     r = c.register(kid, hm)
     ok(r.status_code == 201 and r.headers.get("Location", "").startswith(DV + "/acct/"),
        "newAccount with EAB: 201 and the account URL", r.text)
     acct = c.kid
+    r = c.register(kid, hm)
+    ok(r.status_code == 200 and r.headers.get("Location") == acct,
+       "§7.3.1: newAccount again with the same key: 200 and the existing account's URL", r.text)
     r = c.post(c.dir["newAccount"], {"onlyReturnExisting": True}, use_jwk=True)
     ok(r.status_code == 200 and r.headers.get("Location") == acct, "onlyReturnExisting finds the account")
     c2 = Client(DV)
@@ -253,6 +281,8 @@ def main():
     ok(r.headers.get("Content-Type", "").startswith("application/problem+json"), "errors are problem documents")
     r = c.post(c.dir["newOrder"], {"identifiers": []}, prot_extra={"alg": "HS256"})
     ok(ptype(r) == "badSignatureAlgorithm", "HS256 on an account JWS is refused", r.text)
+    ok(r.json().get("algorithms") == ["RS256", "ES256", "ES384", "EdDSA"],
+       "§6.2: the badSignatureAlgorithm problem lists the algorithms supported", r.text)
     r = c.post(c.dir["newOrder"], {"identifiers": []}, prot_extra={"jwk": c.key.jwk})
     ok(ptype(r) == "malformed" and "exactly one of jwk and kid" in detail(r), "jwk and kid together are refused")
     r = c.post(c.dir["newOrder"], {"identifiers": []}, use_jwk=True)
@@ -263,6 +293,28 @@ def main():
                prot_extra={"url": c.dir["newAccount"]})
     ok(ptype(r) == "unauthorized" and "url" in detail(r), "a JWS whose url is not the request URL is refused",
        r.text)
+
+    # Header members of the wrong JSON type (issue 13 item 1): kid null made
+    # revokeCert dereference NULL and kill the worker, without any signature.
+    def unsigned(url, prot):
+        return {"protected": b64(json.dumps(dict({"alg": "ES256", "url": url, "nonce": c.new_nonce()}, **prot))),
+                "payload": b64(json.dumps({"certificate": b64(b"x")})), "signature": b64(b"\0" * 64)}
+    log = os.path.join(ENV["STACK_DIR"], "log", "ca-fcgi.log")
+    crashes_before = open(log, errors="replace").read().count("killed by signal")
+    for what, prot in (("kid null", {"kid": None}), ("kid a number", {"kid": 5}),
+                       ("jwk a string", {"jwk": "x"}), ("nonce a number", {"nonce": 7}),
+                       ("url an array", {"url": [c.dir["revokeCert"]]}), ("a crit member", {"crit": ["b64"]})):
+        r = c.post(c.dir["revokeCert"], None, body=unsigned(c.dir["revokeCert"], prot))
+        ok(r.status_code == 400 and ptype(r) in ("malformed", "badNonce"),
+           "revokeCert with %s in the protected header: 400 malformed, no crash" % what, r.text)
+    bodies = [unsigned(c.dir["revokeCert"], {"kid": None}) for _ in range(40)]
+    res = post_at_once(c.dir["revokeCert"], bodies)
+    ok(all(x.status_code == 400 for x in res), "40 concurrent kid:null revocations all get an answer",
+       sorted(set(x.status_code for x in res)))
+    crashes = open(log, errors="replace").read().count("killed by signal") - crashes_before
+    ok(crashes == 0, "and no worker died", crashes)
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]})
+    ok(r.status_code == 201, "the CA still serves orders right after", r.text)
 
     # Nonces
     n = c.new_nonce()
@@ -281,6 +333,39 @@ def main():
         wins.append([r.status_code for r in post_at_once(c.dir["newOrder"], bodies)].count(201))
     ok(all(w == 1 for w in wins), "a nonce raced by 4 concurrent requests is accepted exactly once (10 rounds)",
        wins)
+
+    # base64url spellings (issue 13 item 3): one value, one spelling.
+    n = c.new_nonce()
+    r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]}, nonce=n)
+    r2 = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]}, nonce=respell(n))
+    ok(r.status_code == 201 and ptype(r2) == "badNonce",
+       "a used nonce respelled with non-zero unused bits is still refused", (r.status_code, r2.text))
+    dup = Client(DV)
+    dup.key = Key()
+    dup.key.jwk = dict(c.key.jwk, x=respell(c.key.jwk["x"]))
+    dup.key.priv = c.key.priv
+    r = dup.register(kid, hm)
+    ok(r.status_code == 400 and ptype(r) == "badPublicKey",
+       "an account key respelled (same key, other text) cannot register a second account", r.text)
+
+    # RSA with e = 1 (issue 13 item 4): the "signature" is the padded hash
+    # itself, made without any private key.
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    n_int = rsa.generate_private_key(65537, 2048).public_key().public_numbers().n
+
+    class NoKey:
+        jwk = {"kty": "RSA", "n": b64(n_int.to_bytes(256, "big")), "e": "AQ"}
+
+        def sign(self, data):
+            info = bytes.fromhex("3031300d060960864801650304020105000420") + hashlib.sha256(data).digest()
+            return b"\x00\x01" + b"\xff" * (256 - 3 - len(info)) + b"\x00" + info
+    forger = Client(DV)
+    forger.key = NoKey()
+    body = forger.jws(forger.dir["newAccount"], {"termsOfServiceAgreed": True,
+                      "externalAccountBinding": forger.eab(kid, hm)}, use_jwk=True, prot_extra={"alg": "RS256"})
+    r = forger.post(forger.dir["newAccount"], None, body=body)
+    ok(r.status_code == 400 and ptype(r) == "badPublicKey",
+       "an RSA key with e = 1 (signature forged without a private key) is refused", r.text)
 
     # Allowlist
     r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"},
@@ -301,6 +386,11 @@ def main():
     ok(order.get("status") == "ready", "http-01 validation makes the order ready", order)
     r = c.post(order["finalize"], {"csr": csr_for(["www.proto.test"], extra=["proto.test"])})
     ok(ptype(r) == "badCSR" and "not in the order" in detail(r), "a CSR with an extra SAN is refused", r.text)
+    # Keys the signer refuses are badCSR here, not a 500 (issue 13 item 5).
+    for curve in (ec.SECP256K1(), ec.BrainpoolP256R1()):
+        r = c.post(order["finalize"], {"csr": csr_for(["www.proto.test"], curve=curve)})
+        ok(r.status_code == 400 and ptype(r) == "badCSR" and "P-256 or P-384" in detail(r),
+           "a CSR key on %s is badCSR" % curve.name, r.text)
     r = c2.post(url, None)
     ok(r.status_code >= 400, "another account cannot read this order", r.text)
     r = c.s.get(url)
@@ -406,6 +496,59 @@ def main():
     ok(ptype(r) == "rejectedIdentifier", "newOrder for an expired domain is refused", r.text)
     ctl("domain-add", "--kid", kid, "--domain", "proto.test")
 
+    # Finalize re-checks expiry and coverage under its locks (issue 13 items 2, 7).
+    def q(stmt):
+        return subprocess.run(sql + [stmt], check=True, capture_output=True, text=True).stdout.strip()
+    def oid(u):
+        return str(int(u.rstrip("/").rsplit("/", 1)[1]))
+    url3, order3 = order_ready(c, ["exp.wild.proto.test"])
+    q("UPDATE orders SET expires_at = '2000-01-01 00:00:00' WHERE id = " + oid(url3))
+    r = c.post(order3["finalize"], {"csr": csr_for(["exp.wild.proto.test"])})
+    ok(ptype(r) == "orderNotReady" and "expired" in detail(r), "finalize of a ready order past its expiry is refused",
+       r.text)
+    ok(c.post(url3, None).json().get("status") == "invalid", "and the order reads invalid")
+    ok(certs_of(url3) == "0", "nothing issued for the expired order", certs_of(url3))
+    url4, order4 = order_ready(c, ["authz.wild.proto.test"])
+    q("UPDATE authorizations SET expires_at = '2000-01-01 00:00:00' WHERE order_id = " + oid(url4))
+    r = c.post(order4["finalize"], {"csr": csr_for(["authz.wild.proto.test"])})
+    ok(ptype(r) == "orderNotReady" and "authorization" in detail(r),
+       "finalize whose authorization expired is refused (no validation reuse)", r.text)
+    o4 = c.post(url4, None).json()
+    ok(o4.get("status") == "invalid", "and the order reads invalid", o4)
+    ok(c.post(o4["authorizations"][0], None).json().get("status") == "expired", "its authorization reads expired")
+    ok(certs_of(url4) == "0", "nothing issued on an expired authorization", certs_of(url4))
+    # A removal in progress (row updated, not committed) when finalize runs:
+    # finalize waits for it and then sees the name gone, instead of issuing a
+    # certificate the removal's revocation pass would not see.
+    ctl("domain-add", "--kid", kid, "--domain", "lock.proto.test")
+    url5, order5 = order_ready(c, ["lock.proto.test"])
+    eab = q("SELECT id FROM eab_keys WHERE kid = '%s'" % kid)
+    holder = subprocess.Popen(sql[:-1] + ["--unbuffered"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder.stdin.write("BEGIN; UPDATE eab_domains SET removed_at = UTC_TIMESTAMP() WHERE eab_id = %s AND "
+                       "domain = 'lock.proto.test'; SELECT 'held'; SELECT SLEEP(2); COMMIT;\n" % eab)
+    holder.stdin.flush()
+    holder.stdout.readline()  # 'held': the row lock is taken
+    t0 = time.time()
+    r = c.post(order5["finalize"], {"csr": csr_for(["lock.proto.test"])})
+    waited = time.time() - t0
+    holder.stdin.close()
+    holder.wait()
+    ok(ptype(r) == "rejectedIdentifier" and certs_of(url5) == "0",
+       "finalize concurrent with a removal waits for it and refuses the removed name", (r.text, certs_of(url5)))
+    ok(waited > 1.0, "(it waited for the removal's lock: %.1f s)" % waited)
+
+    # §7.6: besides the ordering account and the certificate's key, an account
+    # that holds authorizations for every name may revoke (as Boulder).
+    url6, order6 = order_ready(c, ["rev.wild.proto.test"])
+    r = c.post(order6["finalize"], {"csr": csr_for(["rev.wild.proto.test"])})
+    pem = c.post(r.json().get("certificate", ""), None).text if r.status_code == 200 else ""
+    der = x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER) if pem else b""
+    r = c2.post(c2.dir["revokeCert"], {"certificate": b64(der)})
+    ok(ptype(r) == "unauthorized", "§7.6: an account without authorizations for its names cannot revoke it", r.text)
+    order_ready(c2, ["rev.wild.proto.test"])
+    r = c2.post(c2.dir["revokeCert"], {"certificate": b64(der), "reason": 4})
+    ok(r.status_code == 200, "§7.6: an account holding valid authorizations for every name may revoke it", r.text)
+
     # Suspended key
     ctl("eab-status", "--kid", kid, "--status", "suspended")
     r = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "proto.test"}]})
@@ -437,6 +580,9 @@ def main():
     r = key_change(c, c2.key)
     ok(r.status_code == 409 and r.headers.get("Location") == c2.kid,
        "key change onto another account's key: 409 with that account", r.text)
+    r = key_change(c, c.key)
+    ok(ptype(r) == "malformed" and "current key" in detail(r),
+       "§7.3.5: a key change onto the account's current key is refused (as Boulder)", r.text)
     old = c.key
     r = key_change(c, new)
     ok(r.status_code == 200, "key change to a new key succeeds", r.text)

@@ -17,6 +17,7 @@
 #include "acme.h"
 #include "crypto.h"
 #include "csr.h"
+#include "signer_keys.h"
 #include "tap.h"
 
 static const char rfc7638_n[] =
@@ -203,9 +204,56 @@ test_thumbprint(void)
 	pk = jwk_to_pkey(jwk, &why);
 	ok(pk != NULL && EVP_PKEY_get_bits(pk) == 2048, "RSA 2048 JWK becomes a key");
 	EVP_PKEY_free(pk);
+	/* Issue 13 item 4: with e = 1 every message is its own signature. */
+	{
+		static const struct { const char *e, *what; int good; } es[] = {
+			{ "AQ", "e = 1", 0 }, { "Aw", "e = 3", 0 }, { "AQAA", "e = 65536 (even)", 0 },
+			{ "__8", "e = 65535", 0 }, { "AQAB", "e = 65537", 1 }, { "AQAD", "e = 65539", 1 },
+			{ "AQAAAAAAAAAAAQ", "e of 73 bits", 0 },
+		};
+		for (size_t i = 0; i < sizeof(es) / sizeof(es[0]); i++) {
+			json_t *k = json_pack("{s:s, s:s, s:s}", "kty", "RSA", "n", rfc7638_n, "e", es[i].e);
+			pk = jwk_to_pkey(k, &why);
+			ok((pk != NULL) == es[i].good, "RSA key with %s %s", es[i].what,
+			    es[i].good ? "accepted" : "refused");
+			EVP_PKEY_free(pk);
+			json_decref(k);
+		}
+	}
+	{
+		/* An even modulus of 2048 bits: no RSA key (the public-key check). */
+		unsigned char	 nb[256];
+		char		*ns;
+		json_t		*k;
+		memset(nb, 0x5a, sizeof(nb));
+		nb[0] = 0xc1;
+		nb[255] = 0x10;
+		ns = b64(nb, sizeof(nb));
+		k = json_pack("{s:s, s:s, s:s}", "kty", "RSA", "n", ns, "e", "AQAB");
+		pk = jwk_to_pkey(k, &why);
+		ok(pk == NULL, "an even RSA modulus is refused by the public-key check");
+		EVP_PKEY_free(pk);
+		json_decref(k);
+		free(ns);
+	}
 	json_object_set_new(jwk, "n", json_string("AQAB"));
 	ok(jwk_to_pkey(jwk, &why) == NULL, "a tiny RSA modulus is refused");
 	json_decref(jwk);
+	{
+		/* One key, one thumbprint (issue 13 item 3): e with a leading
+		 * zero octet, or a non-canonical last character, is the same key. */
+		char	 t2[44], nbad[sizeof(rfc7638_n)];
+		json_t	*z = json_pack("{s:s, s:s, s:s}", "kty", "RSA", "n", rfc7638_n, "e", "AAEAAQ");
+		ok(jwk_thumbprint(z, t2) == 0 && strcmp(t2, t) == 0,
+		    "e spelled with a leading zero octet has the key's one thumbprint");
+		json_decref(z);
+		memcpy(nbad, rfc7638_n, sizeof(nbad));
+		nbad[strlen(nbad) - 1] = 'x';	/* "w" + unused bits set */
+		z = json_pack("{s:s, s:s, s:s}", "kty", "RSA", "n", nbad, "e", "AQAB");
+		ok(jwk_thumbprint(z, t2) != 0 && jwk_to_pkey(z, &why) == NULL,
+		    "n with non-zero unused bits is no key (no second thumbprint)");
+		json_decref(z);
+	}
 }
 
 static void
@@ -323,6 +371,49 @@ test_csr(void)
 	    "an RSA 1024 key is refused");
 	ok(!csr_ok(ed, NULL, "DNS:a.example.test,DNS:*.b.example.test", two, 2, &why),
 	    "an Ed25519 certificate key is refused");
+	/* Issue 13 item 5: keys the signer refuses are badCSR at finalize. */
+	{
+		EVP_PKEY	*k1 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
+		EVP_PKEY	*bp = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "brainpoolP256r1");
+		EVP_PKEY	*ex = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		EVP_PKEY	*e3 = NULL;
+		EVP_PKEY_CTX	*c = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+		BIGNUM		*three = BN_new();
+
+		BN_set_word(three, 3);
+		if (c != NULL && EVP_PKEY_keygen_init(c) == 1 &&
+		    EVP_PKEY_CTX_set_rsa_keygen_bits(c, 2048) == 1 &&
+		    EVP_PKEY_CTX_set1_rsa_keygen_pubexp(c, three) == 1)
+			(void)EVP_PKEY_generate(c, &e3);
+		ok(ex != NULL && EVP_PKEY_set_utf8_string_param(ex, OSSL_PKEY_PARAM_EC_ENCODING,
+		    OSSL_PKEY_EC_ENCODING_EXPLICIT) == 1, "a P-256 key with explicit parameters");
+		ok(!csr_ok(k1, NULL, "DNS:a.example.test,DNS:*.b.example.test", two, 2, &why) &&
+		    strstr(why, "P-256 or P-384") != NULL, "a secp256k1 key is refused: %s", why);
+		ok(!csr_ok(bp, NULL, "DNS:a.example.test,DNS:*.b.example.test", two, 2, &why) &&
+		    strstr(why, "P-256 or P-384") != NULL, "a brainpoolP256r1 key is refused: %s", why);
+		ok(!csr_ok(ex, NULL, "DNS:a.example.test,DNS:*.b.example.test", two, 2, &why) &&
+		    strstr(why, "explicit") != NULL, "explicit EC parameters are refused: %s", why);
+		ok(e3 != NULL && !csr_ok(e3, NULL, "DNS:a.example.test,DNS:*.b.example.test", two, 2, &why) &&
+		    strstr(why, "exponent") != NULL, "an RSA key with e = 3 is refused: %s", why);
+		/* One policy: whatever the CSR check accepts, the signer accepts. */
+		{
+			EVP_PKEY *all[] = { k, rsa1024, ed, k1, bp, ex, e3 };
+			int agree = 1;
+			for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+				if (all[i] == NULL)
+					continue;
+				agree &= csr_ok(all[i], NULL, "DNS:a.example.test,DNS:*.b.example.test",
+				    two, 2, &why) == (signer_key_problem(all[i]) == NULL);
+			}
+			ok(agree, "the CSR check and the signer agree on every key");
+		}
+		EVP_PKEY_free(k1);
+		EVP_PKEY_free(bp);
+		EVP_PKEY_free(ex);
+		EVP_PKEY_free(e3);
+		EVP_PKEY_CTX_free(c);
+		BN_free(three);
+	}
 	{
 		size_t len, sl;
 		unsigned char *der = make_csr(k, NULL, "DNS:a.example.test,DNS:*.b.example.test", &len), *spki = NULL;

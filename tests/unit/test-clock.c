@@ -26,6 +26,7 @@ main(void)
 	ok(clock_parse("2026-13-01", &t) == -1, "month 13 refused");
 	ok(clock_parse("2026-11-29x", &t) == -1, "trailing junk refused");
 	ok(clock_parse("yesterday", &t) == -1, "words refused");
+#ifdef CAAS_TEST_HOOKS
 	/* The offset file moves the clock of a running process (time travel). */
 	{
 		char	 path[] = "/tmp/test-clock-XXXXXX";
@@ -55,6 +56,18 @@ main(void)
 		t = clock_now();
 		ok(t >= time(NULL) - 1 && t <= time(NULL), "no file, no offset");
 	}
+	ok(clock_hooks_check() == NULL, "a test build takes its hooks");
+#else
+	/* A production build: the hooks do nothing, and are named to be refused. */
+	setenv("CAAS_NOW", "2030-01-01", 1);
+	t = clock_now();
+	ok(t >= time(NULL) - 1 && t <= time(NULL), "CAAS_NOW does not move a production clock");
+	is_str(clock_hooks_check(), "CAAS_NOW", "and is named as a hook to refuse");
+	unsetenv("CAAS_NOW");
+	setenv("CAAS_CLOCK_OFFSET_FILE", "/tmp/x", 1);
+	is_str(clock_hooks_check(), "CAAS_CLOCK_OFFSET_FILE", "so is the offset file");
+	unsetenv("CAAS_CLOCK_OFFSET_FILE");
+#endif
 	clock_set(1795910400);
 	is_int(clock_now(), 1795910400, "a pinned clock returns the pinned time");
 	return tap_done();

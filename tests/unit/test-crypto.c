@@ -33,6 +33,22 @@ main(void)
 	is_int(b64url_decode("Zm9vYg==", 8, raw, sizeof(raw)), -1, "padding refused");
 	is_int(b64url_decode("Zm9vYmFy", 8, raw, 5), -1, "output overflow refused");
 	is_int(b64url_decode("Z", 1, raw, sizeof(raw)), -1, "impossible length refused");
+	/* Canonical spellings only (issue 13 item 3): "Zg" is "f"; "Zh".."Zv"
+	 * decode to the same byte with non-zero unused bits. */
+	is_int(b64url_decode("Zh", 2, raw, sizeof(raw)), -1, "unused bits set (2 chars) refused");
+	is_int(b64url_decode("Zm9", 3, raw, sizeof(raw)), -1, "unused bits set (3 chars) refused");
+	is_int(b64url_decode("Zm8", 3, raw, sizeof(raw)), 2, "the canonical 3-char form decodes");
+	{
+		/* Every one of the 64 last characters after "Z": exactly one decodes. */
+		static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		char	 two[3] = "Z?";
+		int	 good = 0;
+		for (int i = 0; i < 64; i++) {
+			two[1] = a[i];
+			good += b64url_decode(two, 2, raw, sizeof(raw)) == 1;
+		}
+		is_int(good, 4, "of 64 spellings of a 2-character value, the 4 canonical ones decode");
+	}
 
 	ok(crypto_token(tok1) == 0 && crypto_token(tok2) == 0, "tokens generated");
 	is_int(strlen(tok1), TOKEN_B64_LEN, "token is 43 base64url characters (256 bits)");

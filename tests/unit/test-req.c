@@ -52,9 +52,47 @@ main(void)
 	is_str(req_language(&r, langs), "fr", "French browser gets fr");
 	r.accept_language = "de-DE,en-GB;q=0.7,fr;q=0.3";
 	is_str(req_language(&r, langs), "en", "best shipped language wins");
+	/* Found by fuzz-request: q=1e99 overflowed the int (UBSan). */
+	r.accept_language = "fr;q=0.9,en;q=4e65";
+	is_str(req_language(&r, langs), "en", "an out-of-range quality counts as 1");
+	r.accept_language = "en;q=nan,fr;q=0.1";
+	is_str(req_language(&r, langs), "fr", "a NaN quality counts as 0");
 	r.accept_language = "de,es";
 	ok(req_language(&r, langs) == NULL, "nothing shipped: NULL (caller's default)");
 	r.accept_language = "french";
 	ok(req_language(&r, langs) == NULL, "a prefix is not a language tag");
+	/* Issue 13 item 14: names and values must be UTF-8 (the database's). */
+	{
+		static const struct { const char *in; int good; const char *what; } f[] = {
+			{ "name=Caf%C3%A9", 1, "a UTF-8 value" },
+			{ "n%C3%A9=1", 1, "a UTF-8 name" },
+			{ "name=Caf%E9", 0, "a Latin-1 value" },
+			{ "x%FF=1", 0, "a name with 0xFF" },
+			{ "a=%C0%AF", 0, "an overlong '/'" },
+			{ "a=%ED%A0%80", 0, "a UTF-16 surrogate" },
+			{ "a=%F4%90%80%80", 0, "a code point above U+10FFFF" },
+			{ "a=%E2%82", 0, "a truncated sequence" },
+			{ "a=%F0%9F%94%92", 1, "a 4-byte character" },
+		};
+		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+			struct kvlist fl = { 0 };
+			ok((parse(&fl, f[i].in, 16) == 0) == f[i].good, "form: %s is %s", f[i].what,
+			    f[i].good ? "accepted" : "refused");
+			kv_free(&fl);
+		}
+	}
+	/* Issue 13 item 13: redirect targets. */
+	{
+		static const struct { const char *in; int good; } p[] = {
+			{ "/acme", 1 }, { "/invoices?page=2", 1 }, { "/acme/1#x", 1 },
+			{ "//evil.test", 0 }, { "/\\evil.test", 0 }, { "/a\\b", 0 },
+			{ "/\t/evil.test", 0 }, { "/x\r\nSet-Cookie: a", 0 }, { "https://evil.test/", 0 },
+			{ "evil.test", 0 }, { "", 0 }, { "/\xc3\xa9", 0 }, { "/a b", 0 }, { "/\x7f", 0 },
+		};
+		for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+			ok(req_local_path_ok(p[i].in) == p[i].good, "redirect target #%zu %s", i,
+			    p[i].good ? "followed" : "refused");
+		ok(!req_local_path_ok(NULL), "no target is no target");
+	}
 	return tap_done();
 }
