@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sdnotify.h"
 #include "supervise.h"
 
 static volatile sig_atomic_t	 got_term, got_chld;
@@ -185,6 +186,8 @@ supervise_run(const struct supervise *sv)
 		pids[i] = spawn(sv);
 		born[i] = time(NULL);
 	}
+	/* Every daemon binds its socket before supervise_run: it is ready now. */
+	sdnotify_ready();
 	while (!got_term) {
 		sigsuspend(&old);
 		if (got_chld && !got_term) {
@@ -193,6 +196,7 @@ supervise_run(const struct supervise *sv)
 		}
 	}
 	log_info("stopping");
+	sdnotify_stopping();
 	stop_workers(sv, pids);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
