@@ -364,6 +364,10 @@ is "the same request from acme-caas-ca is answered" "$got" answered
 
 # ---- README step 6: nginx, the snippets in a server {} of an existing site
 N="$W/nginx"
+# Where the snippet does not serve the stylesheet itself, the server block does.
+STATIC_LOCATION=
+grep -q 'static/' /usr/share/acme-caas/nginx/center-locations.conf ||
+	STATIC_LOCATION="        location $BASE/static/ { alias /usr/share/acme-caas/static/; }"
 mkdir -p "$N"/{client_body,proxy,fastcgi,uwsgi,scgi,logs}
 cp "$STACK_DIR/tls/server.pem" "$STACK_DIR/tls/server.key" "$N/"
 cat >"$N/nginx.conf" <<EOF
@@ -389,7 +393,7 @@ http {
         ssl_certificate $N/server.pem;
         ssl_certificate_key $N/server.key;
         location = /existing-site { return 200 "the existing site\n"; }
-        location $BASE/static/ { alias /usr/share/acme-caas/static/; }
+$STATIC_LOCATION
         include /usr/share/acme-caas/nginx/center-locations.conf;
     }
     server {
