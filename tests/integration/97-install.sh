@@ -366,7 +366,7 @@ is "the same request from acme-caas-ca is answered" "$got" answered
 N="$W/nginx"
 # Where the snippet does not serve the stylesheet itself, the server block does.
 STATIC_LOCATION=
-grep -q 'static/' /usr/share/acme-caas/nginx/center-locations.conf ||
+grep -q '^[[:space:]]*location [^#]*/static/' /usr/share/acme-caas/nginx/center-locations.conf ||
 	STATIC_LOCATION="        location $BASE/static/ { alias /usr/share/acme-caas/static/; }"
 mkdir -p "$N"/{client_body,proxy,fastcgi,uwsgi,scgi,logs}
 cp "$STACK_DIR/tls/server.pem" "$STACK_DIR/tls/server.key" "$N/"
@@ -484,6 +484,7 @@ for pid in "${PIDS[@]}"; do
 	kill -0 "$pid" 2>/dev/null || stopped=$((stopped + 1))
 done
 is "and stop on SIGTERM" "$stopped" 4
+diag "install test: ${SECONDS} s in all"
 check "no secret appears in the daemons' logs" bash -c "! grep -rqF -e '$HMAC' -e '$(cat /etc/acme-caas/ca.reseller-pass)' '$W'/acme-caas-*.log"
 
 done_testing
