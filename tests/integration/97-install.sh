@@ -66,7 +66,7 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 	done
 	if [[ $INSTALLED == 1 ]]; then
-		DEBIAN_FRONTEND=noninteractive apt-get purge -y -q acme-caas-center acme-caas-ca \
+		DEBIAN_FRONTEND=noninteractive apt-get purge -y -q -o DPkg::Lock::Timeout=120 acme-caas-center acme-caas-ca \
 			>"$W/purge.log" 2>&1 || cat "$W/purge.log"
 	fi
 	rm -rf /var/lib/acme-caas /run/acme-caas /run/acme-caas-ca /run/acme-caas-signer \
@@ -81,6 +81,8 @@ cleanup() {
 	rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT
+# A timeout of tests/run (SIGTERM) must still uninstall everything.
+trap 'exit 143' TERM INT
 
 # One install test per machine at a time: dpkg and the system users are global.
 exec 9>/run/lock/acme-caas-install-test.lock
@@ -132,7 +134,7 @@ check "the configs are conffiles" bash -c "dpkg-deb -I '$DEB_C' conffiles | grep
 	dpkg-deb -I '$DEB_CA' conffiles | grep -qx /etc/acme-caas/ca.conf"
 
 # ---- install (README step 1)
-if DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$DEB_C" "$DEB_CA" \
+if DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=120 --no-install-recommends "$DEB_C" "$DEB_CA" \
 	>"$W/apt.log" 2>&1; then
 	INSTALLED=1
 	ok "apt-get install ./acme-caas-center_….deb ./acme-caas-ca_….deb"
@@ -335,6 +337,8 @@ check "as the validator user, reading the EAB key fails" \
 	fails as_unit acme-caas-ca-validator.service cat /etc/acme-caas/ca.eabkey
 check "and so does reading the reseller password" \
 	fails as_unit acme-caas-ca-validator.service cat /etc/acme-caas/ca.reseller-pass
+check "the signer user can read neither the database password nor the EAB key (it starts without them)" \
+	fails as_unit acme-caas-ca-signer.service cat /etc/acme-caas/ca.dbpass /etc/acme-caas/ca.eabkey
 check "as the customer area's user, reading any CA secret fails" \
 	bash -c "for f in ca.dbpass ca.eabkey ca.reseller-pass; do runuser -u acme-caas -- cat /etc/acme-caas/\$f >/dev/null 2>&1 && exit 1; done; exit 0"
 # The CRL timer's command line: as acme-caas-ca, through the signer, into crl/.
