@@ -30,7 +30,12 @@ for v in MYSQL_SOCKET ACME_CA_BUNDLE STACK_DIR BUILD_DIR; do
 		done_testing
 	fi
 done
-P=${CENTER_URL##*:}
+# CENTER_URL is http://127.0.0.1:P, or http://127.0.0.1:P/BASE once mounted under a path.
+P=$(sed -E 's|^[a-z]+://[^:/]+:([0-9]+).*$|\1|' <<<"$CENTER_URL")
+if [[ ! "$P" =~ ^[0-9]+$ ]]; then
+	not_ok "the stack's port from CENTER_URL ($CENTER_URL)"
+	done_testing
+fi
 C_PORT=$((P + 21)) CA_PORT=$((P + 22)) H01_PORT=$((P + 23)) PLAIN_PORT=$((P + 24)) ALPN_PORT=$((P + 25))
 SITE="https://127.0.0.1:$C_PORT"
 CA_BASE="https://127.0.0.1:$CA_PORT"
