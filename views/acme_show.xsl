@@ -273,7 +273,7 @@
                   <td class="serial"><xsl:value-of select="serial"/></td>
                   <td><xsl:value-of select="i18n:date(string(not_before))"/></td>
                   <td><xsl:value-of select="i18n:date(string(not_after))"/></td>
-                  <td><span class="badge badge-{status}"><xsl:value-of select="i18n:t(concat('cert.status.', status))"/></span></td>
+                  <td><span class="badge badge-{status}"><xsl:value-of select="i18n:t(concat('cert.status.', status))"/></span><xsl:if test="revocation_requested = 'true'"><xsl:text> </xsl:text><span class="badge badge-revocation-requested"><xsl:value-of select="i18n:t('cert.revocation_requested')"/></span></xsl:if></td>
                 </tr>
               </xsl:for-each>
             </tbody>

@@ -2,7 +2,7 @@
 <!--
   One organization and the status of its pre-validation per level.
   Model: <organization><id/><name/><city/><country/><created_at/>
-  <prevalidations><prevalidation><level/><status/><updated_at/>
+  <prevalidations><prevalidation><level/><status/><updated_at/><upstream_id/>
   </prevalidation>…</prevalidations></organization>.
 -->
 <xsl:stylesheet version="1.0"
@@ -53,6 +53,7 @@
           <th scope="col"><xsl:value-of select="i18n:t('col.level')"/></th>
           <th scope="col"><xsl:value-of select="i18n:t('col.status')"/></th>
           <th scope="col"><xsl:value-of select="i18n:t('col.updated')"/></th>
+          <th scope="col"><xsl:value-of select="i18n:t('pv.upstream_ref')"/></th>
         </tr>
       </thead>
       <tbody>
@@ -67,6 +68,12 @@
             </td>
             <td>
               <xsl:call-template name="date-or-dash"><xsl:with-param name="d" select="updated_at"/></xsl:call-template>
+            </td>
+            <td class="upstream-ref">
+              <xsl:choose>
+                <xsl:when test="string(upstream_id) != ''"><xsl:value-of select="upstream_id"/></xsl:when>
+                <xsl:otherwise>—</xsl:otherwise>
+              </xsl:choose>
             </td>
           </tr>
         </xsl:for-each>

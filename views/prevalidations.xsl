@@ -2,7 +2,7 @@
 <!--
   Pre-validations of the account's organizations, one column per level.
   Model: <organizations><organization><id/><name/><city/><country/>
-  <prevalidations><prevalidation><level/><status/><updated_at/>
+  <prevalidations><prevalidation><level/><status/><updated_at/><upstream_id/>
   </prevalidation>…</prevalidations></organization>…</organizations>.
 -->
 <xsl:stylesheet version="1.0"
@@ -68,6 +68,11 @@
                     </xsl:choose>
                   </xsl:with-param>
                 </xsl:call-template>
+                <xsl:if test="string($pv/upstream_id) != ''">
+                  <span class="upstream-ref">
+                    <xsl:value-of select="concat(' ', i18n:t('pv.upstream_ref'), ' ', $pv/upstream_id)"/>
+                  </span>
+                </xsl:if>
               </td>
             </xsl:for-each>
           </tr>

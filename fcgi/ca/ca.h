@@ -22,7 +22,13 @@ struct ca_conf {
 	long	 nonce_ttl;		/* seconds */
 	long	 order_ttl;		/* seconds */
 	char	*reseller_login;	/* reseller API (/products/): unset disables it */
-	char	*reseller_password_file;
+	char	*reseller_password_file;	/* refused if group or world can read it */
+	char	*reseller_fault_file;	/* tests only: one fault rule (reseller_fault.c) */
+	int	 reseller_remove_revokes;	/* REMOVEDOMAIN in the refund window revokes (twin choice) */
+	long	 reseller_revoke_page;		/* certificates read per page for those revocations */
+	long	 reseller_login_max_failures;	/* failed logins per loginName per window */
+	long	 reseller_addr_max_failures;	/* failed logins per source address per window */
+	long	 reseller_failure_window;	/* seconds */
 	/* shared */
 	char	*log;
 	char	*log_level;

@@ -10,6 +10,9 @@
  *   caasctl-ca [-f ca.conf] domain-expire --kid K --domain NAME
  *   caasctl-ca [-f ca.conf] eab-status --kid K --status valid|suspended|deactivated
  *   caasctl-ca [-f ca.conf] crl | expire [--now DATETIME]   (caasctl_ca_revoke.h)
+ *   caasctl-ca [-f ca.conf] preval-add --level OV|QWAC --org N --org-city C --org-country CC
+ *   caasctl-ca [-f ca.conf] preval-list
+ *   caasctl-ca [-f ca.conf] calls [--since ID] | calls --last-id   (caasctl_ca_reseller.h)
  *
  * The reseller API (products/!ACMEAdmin) does the same over HTTPS.
  */
@@ -24,6 +27,7 @@
 #include <openssl/crypto.h>
 
 #include "acme.h"
+#include "caasctl_ca_reseller.h"
 #include "caasctl_ca_revoke.h"
 #include "clock.h"
 #include "crypto.h"
@@ -236,6 +240,11 @@ static const struct {
 	{ "eab-status", cmd_eab_status, "eab-status --kid K --status valid|suspended|deactivated" },
 	{ "crl", cmd_crl, "crl" },
 	{ "expire", cmd_expire, "expire [--now YYYY-MM-DD[ HH:MM:SS]]" },
+	{ "preval-add", cmd_preval_add, "preval-add --level OV|QWAC --org NAME --org-city C --org-country CC\n"
+	    "      prints only the new anchor order number (ADDDOMAIN's ovAnchorOrderNumber or evAnchorOrderNumber)" },
+	{ "preval-list", cmd_preval_list, "preval-list      ANCHOR LEVEL ORG CITY COUNTRY CREATED, tab-separated" },
+	{ "calls", cmd_calls, "calls [--since ID] | calls --last-id\n"
+	    "      the reseller API's call log: ID ENDPOINT ACTION STATUS field,names (tab-separated, names only)" },
 };
 
 static void __attribute__((noreturn))

@@ -7,6 +7,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +47,12 @@ static const struct conf_key ca_keys[] = {
 	K(order_ttl, CONF_INT, "604800", 60, 30L * 86400),
 	K(reseller_login, CONF_STR, NULL, 0, 0),
 	K(reseller_password_file, CONF_STR, NULL, 0, 0),
+	K(reseller_remove_revokes, CONF_BOOL, "no", 0, 0),
+	K(reseller_fault_file, CONF_STR, NULL, 0, 0),
+	K(reseller_revoke_page, CONF_INT, "500", 1, 10000),
+	K(reseller_login_max_failures, CONF_INT, "10", 1, 100000),
+	K(reseller_addr_max_failures, CONF_INT, "30", 1, 1000000),
+	K(reseller_failure_window, CONF_INT, "900", 10, 86400),
 	K(log, CONF_STR, "stderr", 0, 0),
 	K(log_level, CONF_STR, "info", 0, 0),
 	K(db_host, CONF_STR, NULL, 0, 0),
@@ -86,6 +95,22 @@ hexval(char c)
 	return -1;
 }
 
+/* The reseller password file must be readable by its owner only (issue 13
+ * item 8): a group- or world-readable one is refused, naming the mode. */
+static void
+secret_mode_or_exit(const char *path)
+{
+	struct stat	 st;
+
+	if (path == NULL)
+		return;
+	if (stat(path, &st) != 0)
+		fatalx("config: %s: %s", path, strerror(errno));
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		fatalx("config: %s: mode %04o: group or others can read it; chmod 600 it",
+		    path, (unsigned)(st.st_mode & 07777));
+}
+
 /* The EAB key and the nonce key derived from it; exits on error. */
 static void
 load_eab_key(struct ca_conf *c, const char *path)
@@ -124,6 +149,7 @@ ca_conf_load_secrets(struct ca_conf *c, const char *path, const char *prog, unsi
 	if (secrets & CA_SECRET_DB)
 		c->db_password = conf_secret_or_exit(c->db_password_file);
 	if (secrets & CA_SECRET_RESELLER) {
+		secret_mode_or_exit(c->reseller_password_file);
 		c->reseller_password = conf_secret_or_exit(c->reseller_password_file);
 		if (c->reseller_password != NULL && strlen(c->reseller_password) < 16)
 			fatalx("config: %s: at least 16 characters", c->reseller_password_file);

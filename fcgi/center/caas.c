@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "buf.h"
 #include "caas.h"
 #include "center.h"
+#include "clock.h"
 #include "log.h"
 
 static size_t
@@ -56,17 +58,31 @@ form_body(CURL *c, const struct center_conf *conf, const char *action,
 	return 0;
 }
 
+/*
+ * The kinds of problem the documentation's error table names
+ * (docs/upstream.md, "Errors"); any other is contract drift, reported but
+ * still a refusal: a 4xx never means the call happened.
+ */
+static const char *const documented_kinds[] = { "malformed", "unauthorized" };
+
 /* type "urn:sectigo:params:acme:error:unauthorized" → "unauthorized". */
 static void
-parse_error(struct caas_result *res)
+parse_error(const char *action, struct caas_result *res)
 {
-	const char	*type = json_string_value(json_object_get(res->json, "type"));
-	const char	*detail = json_string_value(json_object_get(res->json, "detail"));
-	const char	*colon = type ? strrchr(type, ':') : NULL;
+	static const char	 prefix[] = "urn:sectigo:params:acme:error:";
+	const char		*type = json_string_value(json_object_get(res->json, "type"));
+	const char		*detail = json_string_value(json_object_get(res->json, "detail"));
+	const char		*colon = type ? strrchr(type, ':') : NULL;
+	size_t			 i, n = sizeof(documented_kinds) / sizeof(documented_kinds[0]);
 
 	snprintf(res->type, sizeof(res->type), "%s", colon ? colon + 1 : type ? type : "unknown");
 	snprintf(res->detail, sizeof(res->detail), "%s", detail ? detail :
 	    "the upstream refused the request without a reason");
+	for (i = 0; type != NULL && strncmp(type, prefix, sizeof(prefix) - 1) == 0 && i < n; i++)
+		if (strcmp(type + sizeof(prefix) - 1, documented_kinds[i]) == 0)
+			return;
+	snprintf(res->drift, sizeof(res->drift), "%s: undocumented problem type \"%.60s\"",
+	    action, type ? type : "(none)");
 }
 
 /*
@@ -163,20 +179,29 @@ caas_call(const struct center_conf *conf, const char *action, const char *const 
 	if (post(conf, "!ACMEAdmin", action, fields, &answer, res) != 0)
 		goto out;
 	res->json = json_loadb(answer.p ? answer.p : "", answer.len, 0, NULL);
-	if (res->json == NULL) {
-		snprintf(res->detail, sizeof(res->detail), "%s: HTTP %ld with an answer that is not JSON",
-		    action, res->http_status);
-		log_warnx("caas %s: %s", action, res->detail);
-		goto out;
-	}
-	if (res->http_status >= 200 && res->http_status < 300) {
+	if (res->http_status >= 200 && res->http_status < 300 && json_is_object(res->json)) {
 		res->type[0] = '\0';
 		rc = CAAS_OK;
-	} else {
-		parse_error(res);
+	} else if (res->http_status >= 400 && res->http_status < 500 && json_is_object(res->json)) {
+		parse_error(action, res);
 		log_info("caas %s refused (HTTP %ld, %s): %s", action, res->http_status, res->type,
 		    res->detail);
 		rc = CAAS_REFUSED;
+	} else {
+		/* A 5xx, a redirect, or an answer that is not a JSON object: the
+		 * call may have happened (a 5xx after the commit), so it is unknown. */
+		snprintf(res->type, sizeof(res->type), "unknown");
+		if (res->http_status >= 500 && json_is_object(res->json)) {
+			parse_error(action, res);
+			res->drift[0] = '\0';	/* a 5xx is no kind of the table */
+		} else
+			snprintf(res->detail, sizeof(res->detail), "HTTP %ld with an answer that is "
+			    "not a JSON object", res->http_status);
+		if (res->http_status < 500)
+			snprintf(res->drift, sizeof(res->drift), "%s: HTTP %ld, answer not a JSON "
+			    "object", action, res->http_status);
+		log_warnx("caas %s: outcome unknown (HTTP %ld): %s", action, res->http_status,
+		    res->detail);
 	}
 out:
 	/* An answer may hold an EAB HMAC key (PREREGISTER): wipe it. */
@@ -186,39 +211,181 @@ out:
 	return rc;
 }
 
+/*
+ * An !AutoRevokeSSL answer in either documented format: URL-encoded
+ * ("errorCode=0&errorMessage=…", responseFormat=1), or newline-separated
+ * text (responseFormat=0: the errorCode on the first line, the message on
+ * the next). 0 with *code and msg, -1 when it is neither.
+ */
+int
+caas_revoke_answer(const char *p, size_t len, int *code, char *msg, size_t msgsz)
+{
+	struct kvlist	 kv = { 0 };
+	const char	*ec = NULL, *m = NULL;
+	char		 line[32], *end;
+	size_t		 n;
+	long		 v;
+	int		 rc = -1;
+
+	msg[0] = '\0';
+	if (memmem(p, len, "errorCode=", 10) != NULL) {
+		if (kv_parse_urlencoded(&kv, p, len, 8) == 0 && (ec = kv_get(&kv, "errorCode")) != NULL)
+			m = kv_get(&kv, "errorMessage");
+	} else {
+		n = strcspn(p, "\r\n");
+		if (n > 0 && n < sizeof(line) && n <= len) {
+			memcpy(line, p, n);
+			line[n] = '\0';
+			ec = line;
+			for (m = p + n; *m == '\r' || *m == '\n'; m++)
+				;
+		}
+	}
+	if (ec != NULL) {
+		v = strtol(ec, &end, 10);
+		if (end != ec && *end == '\0' && v >= -1000 && v <= 1000) {
+			*code = (int)v;
+			snprintf(msg, msgsz, "%.*s", (int)strcspn(m ? m : "", "\r\n"), m ? m : "");
+			rc = 0;
+		}
+	}
+	kv_free(&kv);
+	return rc;
+}
+
+/* The errorCodes of Sectigo's form APIs that the documentation lists. */
+static int
+revoke_code_documented(int c)
+{
+	static const int	 codes[] = { 0, -1, -2, -3, -4, -14, -16, -20, -21, -23, -26 };
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (codes[i] == c)
+			return 1;
+	return 0;
+}
+
 int
 caas_revoke(const struct center_conf *conf, const char *order_number, int code_reason,
     const char *reason, struct caas_result *res)
 {
 	struct buf	 answer;
-	struct kvlist	 kv = { 0 };
 	char		 code[4];
 	const char	*f[] = { "orderNumber", order_number, "codeReason", code,
-	    "revocationReason", reason, NULL }, *ec, *msg;
-	int		 rc = CAAS_TRANSPORT;
+	    "revocationReason", reason, "responseFormat", "1", NULL };
+	int		 rc = CAAS_UNKNOWN;
 
 	memset(res, 0, sizeof(*res));
 	snprintf(code, sizeof(code), "%d", code_reason);
 	buf_init(&answer, 64 * 1024);
 	if (post(conf, "!AutoRevokeSSL", NULL, f, &answer, res) != 0)
 		goto out;
-	if (res->http_status != 200 || kv_parse_urlencoded(&kv, answer.p ? answer.p : "",
-	    answer.len, 8) != 0 || (ec = kv_get(&kv, "errorCode")) == NULL) {
+	if (res->http_status != 200 || answer.len == 0 || caas_revoke_answer(answer.p, answer.len,
+	    &res->error_code, res->detail, sizeof(res->detail)) != 0) {
+		snprintf(res->type, sizeof(res->type), "unknown");
 		snprintf(res->detail, sizeof(res->detail), "!AutoRevokeSSL: HTTP %ld without an "
 		    "errorCode", res->http_status);
+		if (res->http_status < 500)
+			snprintf(res->drift, sizeof(res->drift), "!AutoRevokeSSL: HTTP %ld without an "
+			    "errorCode", res->http_status);
+		log_warnx("caas !AutoRevokeSSL %s: outcome unknown: %s", order_number, res->detail);
 		goto out;
 	}
-	res->error_code = atoi(ec);
-	msg = kv_get(&kv, "errorMessage");
-	snprintf(res->detail, sizeof(res->detail), "%s", msg ? msg : "");
+	if (!revoke_code_documented(res->error_code))
+		snprintf(res->drift, sizeof(res->drift), "!AutoRevokeSSL: undocumented errorCode %d",
+		    res->error_code);
 	snprintf(res->type, sizeof(res->type), "errorCode %d", res->error_code);
 	rc = res->error_code == 0 ? CAAS_OK : CAAS_REFUSED;
 	if (rc == CAAS_OK)
 		res->type[0] = '\0';
+	else
+		log_info("caas !AutoRevokeSSL %s refused (errorCode %d): %s", order_number,
+		    res->error_code, res->detail);
 out:
-	kv_free(&kv);
 	buf_free(&answer);
 	return rc;
+}
+
+int
+caas_cost_cents(json_t *j, long long *cents)
+{
+	const char	*s = json_string_value(j);
+	long long	 units = 0, sign = 1;
+	int		 frac = 0, nd = 0;
+	double		 v, c;
+
+	if (json_is_integer(j)) {
+		if (llabs(json_integer_value(j)) > 1000000000000LL)
+			return -1;
+		*cents = json_integer_value(j) * 100;
+		return 0;
+	}
+	if (json_is_real(j)) {
+		/* A decimal with two digits is the double nearest to it; times 100
+		 * it rounds back to the exact cents while |v| < 2^53 / 100. */
+		v = json_real_value(j);
+		if (!(v > -1e12 && v < 1e12))
+			return -1;
+		c = v * 100.0;
+		*cents = (long long)(c + (c >= 0 ? 0.5 : -0.5));
+		c -= (double)*cents;
+		return c < 1e-6 && c > -1e-6 ? 0 : -1;
+	}
+	if (s == NULL)
+		return -1;
+	if (*s == '-') {
+		sign = -1;
+		s++;
+	}
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s) && units < 1000000000000LL; s++)
+		units = units * 10 + (*s - '0');
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s) && nd < 2; s++, nd++)
+			frac = frac * 10 + (*s - '0');
+	if (*s != '\0' || (nd == 0 && s[-1] == '.'))
+		return -1;
+	if (nd == 1)
+		frac *= 10;
+	*cents = sign * (units * 100 + frac);
+	return 0;
+}
+
+int
+caas_currency(json_t *answer, const char *dflt, char out[4])
+{
+	json_t		*c = json_object_get(answer, "currency");
+	const char	*s = json_string_value(c);
+
+	if (c == NULL || json_is_null(c)) {
+		snprintf(out, 4, "%s", dflt);
+		return 0;
+	}
+	if (s == NULL || strlen(s) != 3 || !isupper((unsigned char)s[0]) ||
+	    !isupper((unsigned char)s[1]) || !isupper((unsigned char)s[2]))
+		return -1;
+	memcpy(out, s, 4);
+	return 0;
+}
+
+int
+caas_end_date(const char *x, char out[11])
+{
+	char		 sql[CLOCK_SQL_LEN];
+	struct tm	 tm;
+	time_t		 t;
+
+	/* "YYYY-MM-DDTHH:MM:SSZ" (fractions of a second tolerated). */
+	if (x == NULL || strlen(x) < 20 || x[10] != 'T' || x[strlen(x) - 1] != 'Z')
+		return -1;
+	snprintf(sql, sizeof(sql), "%.10s %.8s", x, x + 11);
+	if (clock_parse(sql, &t) != 0)
+		return -1;
+	t += 1;		/* the last second covered → the first not covered */
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+	return 0;
 }
 
 void

@@ -9,7 +9,7 @@
  *   caasctl [-f config] apikey-add --account ID [--label L]
  *   caasctl [-f config] org-add --account ID --name N --city C --country CC
  *   caasctl [-f config] preval-set --org ID --level DV|OV|QWAC
- *                       --status pending|approved|rejected|expired
+ *                       --status pending|approved|rejected|expired [--upstream-id ID|none]
  *   caasctl [-f config] price-set --account ID --product CODE --cents C
  *   caasctl [-f config] deposit-credit --account ID --cents N --reference TEXT --key KEY
  *   caasctl [-f config] ledger --account ID
@@ -129,7 +129,7 @@ cmd_migrate(struct db *db, const struct center_conf *conf, int argc, char **argv
 enum opt_id {
 	O_NAME = 1, O_TYPE, O_INCOMPAT, O_VAT, O_BALANCE, O_ACCOUNT, O_LOGIN,
 	O_PWFILE, O_NOPW, O_ROLE, O_LANG, O_LABEL, O_CITY, O_COUNTRY, O_ORG,
-	O_LEVEL, O_STATUS, O_PRODUCT, O_CENTS, O_PERHOUR, O__MAX
+	O_LEVEL, O_STATUS, O_PRODUCT, O_CENTS, O_PERHOUR, O_UPSTREAM_ID, O__MAX
 };
 
 static const struct option long_opts[] = {
@@ -153,6 +153,7 @@ static const struct option long_opts[] = {
 	{ "product", required_argument, NULL, O_PRODUCT },
 	{ "cents", required_argument, NULL, O_CENTS },
 	{ "subscriptions-per-hour", required_argument, NULL, O_PERHOUR },
+	{ "upstream-id", required_argument, NULL, O_UPSTREAM_ID },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -334,6 +335,7 @@ cmd_preval_set(struct db *db, const struct center_conf *conf, int argc, char **a
 	static const char *const lv[] = { "DV", "OV", "QWAC", NULL };
 	static const char *const st[] = { "pending", "approved", "rejected", "expired", NULL };
 	struct opts	 o;
+	const char	*up;
 	char		 now[CLOCK_SQL_LEN];
 	int		 rc;
 
@@ -345,12 +347,24 @@ cmd_preval_set(struct db *db, const struct center_conf *conf, int argc, char **a
 		fatalx("--level: must be DV, OV or QWAC");
 	if (!one_of(o.v[O_STATUS], st))
 		fatalx("--status: must be pending, approved, rejected or expired");
+	/* The upstream's pre-validation: the anchor order number ADDDOMAIN
+	 * sends for OV (ovAnchorOrderNumber) and QWAC (evAnchorOrderNumber). */
+	up = o.v[O_UPSTREAM_ID];
+	if (up != NULL && strcmp(up, "none") != 0 && (up[0] == '\0' || strlen(up) > 128 ||
+	    strspn(up, "0123456789") != strlen(up)))
+		fatalx("--upstream-id: the upstream's anchor order number (1 to 128 digits), or none");
+	if (up != NULL && strcmp(o.v[O_LEVEL], "DV") == 0)
+		fatalx("--upstream-id: DV has no pre-validation upstream");
 	now_sql(now);
 	rc = db_run(db, Q_PREVAL_UPSERT, (struct db_param[]){ DB_I(parse_id("org", o.v[O_ORG])),
 	    DB_S(o.v[O_LEVEL]), DB_S(o.v[O_STATUS]), DB_S(now) }, 4, NULL);
 	if (rc != 0)
 		fatalx("--org: no organization %s (or database error)", o.v[O_ORG]);
-	printf("%s %s %s\n", o.v[O_ORG], o.v[O_LEVEL], o.v[O_STATUS]);
+	if (up != NULL)
+		check_db(db_run(db, Q_PREVAL_SET_UPSTREAM, (struct db_param[]){
+		    strcmp(up, "none") == 0 ? DB_NUL : DB_S(up), DB_I(parse_id("org", o.v[O_ORG])),
+		    DB_S(o.v[O_LEVEL]) }, 3, NULL), "pre-validation");
+	printf("%s %s %s%s%s\n", o.v[O_ORG], o.v[O_LEVEL], o.v[O_STATUS], up ? " " : "", up ? up : "");
 	return 0;
 }
 
@@ -577,10 +591,12 @@ static const struct cmd cmds[] = {
 	{ "apikey-add", cmd_apikey_add, "apikey-add --account ID [--label L]" },
 	{ "org-add", cmd_org_add, "org-add --account ID --name N --city C --country CC" },
 	{ "preval-set", cmd_preval_set, "preval-set --org ID --level DV|OV|QWAC "
-	    "--status pending|approved|rejected|expired" },
+	    "--status pending|approved|rejected|expired [--upstream-id ID|none]" },
 	{ "price-set", cmd_price_set, "price-set --account ID --product CODE --cents C" },
 	{ "limit-set", cmd_limit_set, "limit-set --account ID --subscriptions-per-hour N|default" },
 	{ "upstream-servers", cmd_upstream_servers, "upstream-servers" },
+	{ "upstream-check", cmd_upstream_check, "upstream-check" },
+	{ "confirm-revocations", cmd_confirm_revocations, "confirm-revocations [--now T]" },
 	{ "deposit-credit", cmd_deposit_credit, "deposit-credit --account ID --cents N "
 	    "--reference TEXT --key IDEMPOTENCY-KEY" },
 	{ "ledger", cmd_ledger, "ledger --account ID" },

@@ -177,6 +177,29 @@ cmd_expire(struct db *db, const struct center_conf *conf, int argc, char **argv)
  * died, learn new certificates, renew, expire (revocations), remind,
  * close last month's invoices, then send the mail all of them queued.
  */
+static int
+confirm_revocations(struct db *db, const struct center_conf *conf)
+{
+	struct subs_env		 e;
+	struct subs_job_stats	 st = { 0 };
+	struct db		*bdb = job_env(&e, db, conf);
+	int			 rc = subs_confirm_revocations(&e, &st);
+
+	printf("confirm-revocations: %lld due, %lld confirmed revoked, %lld still requested, "
+	    "%lld failed\n", st.seen, st.done, st.seen - st.done - st.failed, st.failed);
+	db_close(bdb);
+	return rc == 0 && st.failed == 0 ? 0 : 1;
+}
+
+int
+cmd_confirm_revocations(struct db *db, const struct center_conf *conf, int argc, char **argv)
+{
+	struct job_opts	 o;
+
+	job_opts(argc, argv, &o, 0, 0);
+	return confirm_revocations(db, conf);
+}
+
 int
 cmd_run_jobs(struct db *db, const struct center_conf *conf, int argc, char **argv)
 {
@@ -193,6 +216,7 @@ cmd_run_jobs(struct db *db, const struct center_conf *conf, int argc, char **arg
 	fails += sync_(db, conf, 0) != 0;
 	fails += renew(db, conf) != 0;
 	fails += expire(db, conf) != 0;
+	fails += confirm_revocations(db, conf) != 0;
 	if ((n = notify_remind(db, clock_now())) < 0)
 		fails++;
 	printf("remind: %d queued\n", n < 0 ? 0 : n);

@@ -51,6 +51,10 @@ static const struct conf_key center_keys[] = {
 	K(caas_password_file, CONF_STR, NULL, 0, 0),
 	K(caas_ca_bundle, CONF_STR, NULL, 0, 0),
 	K(caas_timeout, CONF_INT, "30", 1, 300),
+	K(caas_currency, CONF_STR, "EUR", 0, 0),
+	K(upstream_check_account, CONF_STR, NULL, 0, 0),
+	K(upstream_check_domain, CONF_STR, NULL, 0, 0),
+	K(revocation_confirm_delay, CONF_INT, "3600", 0, 30 * 86400),
 	K(fault_file, CONF_STR, NULL, 0, 0),
 	K(subscriptions_per_hour, CONF_INT, "20", 1, 100000),
 	K(smtp_url, CONF_STR, NULL, 0, 0),
@@ -137,6 +141,11 @@ center_conf_load(struct center_conf *c, const char *path)
 	    (c->caas_api_base != NULL) != (c->caas_password_file != NULL))
 		fatalx("config: %s: caas_api_base, caas_login and caas_password_file go together", path);
 	c->caas_password = conf_secret_or_exit(c->caas_password_file);
+	if (strlen(c->caas_currency) != 3 || strspn(c->caas_currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)
+		fatalx("config: %s: caas_currency must be an ISO 4217 code such as EUR", path);
+	if ((c->upstream_check_account != NULL) != (c->upstream_check_domain != NULL))
+		fatalx("config: %s: upstream_check_account and upstream_check_domain go together",
+		    path);
 	mail_conf_check(c, path);
 	fec_conf_check(c, path);
 	conf_log_setup(path, "center", c->log, c->log_level);

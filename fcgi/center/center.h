@@ -42,6 +42,10 @@ struct center_conf {
 	char	*caas_password_file;
 	char	*caas_ca_bundle;	/* extra trust anchors (dev/test: the bundled CA's TLS root) */
 	long	 caas_timeout;		/* seconds per upstream call */
+	char	*caas_currency;		/* the upstream's currency when an answer names none */
+	char	*upstream_check_account; /* caasctl upstream-check: acmeAccountID for a quote */
+	char	*upstream_check_domain;	/* and the name it quotes (nothing is bought) */
+	long	 revocation_confirm_delay; /* seconds before we revoke a certificate ourselves */
 	char	*fault_file;		/* tests only: a worker dies at the step this file names */
 	long	 subscriptions_per_hour; /* creations per account per hour (accounts may override) */
 	char	*smtp_url;		/* notifications: smtp[s]://host:port; empty: stay queued */
@@ -121,6 +125,9 @@ enum stmt {
 	Q_SUB_RENAME,
 	Q_SUB_AUTORENEW,
 	Q_SUB_EVENT_INSERT,
+	Q_SUB_ANCHOR,
+	Q_DRIFT_COUNT,
+	Q_DRIFT_LIST,
 	Q_ORG_APPROVED,
 	Q_DOM_INSERT,
 	Q_DOMS_OF_SUB,
@@ -134,7 +141,6 @@ enum stmt {
 	Q_DOMS_FAIL_SUB,
 	Q_DOM_REMOVE,
 	Q_DOM_MATCH,
-	Q_CERTS_REVOKE_DOMAIN,
 	Q_JOURNAL_INSERT,
 	Q_JOURNAL_STEP,
 	Q_JOURNAL_CLOSE,
@@ -172,6 +178,12 @@ enum stmt {
 	Q_CERT_REVOKED,
 	Q_SUB_EXPIRE,
 	Q_SUB_PREVTERM_CLOSED,
+	Q_CERTS_REVOKE_ASKED,
+	Q_CERTS_REVOKE_DUE,
+	Q_CERT_REVOKE_CLAIM,
+	Q_CERT_REVOKE_OUTCOME,
+	Q_PREVAL_SET_UPSTREAM,
+	Q_JOURNAL_OPEN_KIND,
 	Q__MAX
 };
 

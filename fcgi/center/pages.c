@@ -141,12 +141,14 @@ prevalidation_levels(xmlNodePtr org, const struct db_res *r, size_t from, size_t
 {
 	xmlNodePtr	 list = m_list(org, "prevalidations"), p;
 
+	/* The upstream's reference follows the date column. */
 	for (size_t l = 0; l < NLEVELS; l++) {
-		const char *status = "none", *updated = NULL;
+		const char *status = "none", *updated = NULL, *upstream = NULL;
 		for (size_t i = from; i < to; i++)
 			if (strcmp(db_cell(r, i, lvl_col), levels[l]) == 0) {
 				status = db_cell(r, i, status_col);
 				updated = db_cell(r, i, date_col);
+				upstream = db_cell(r, i, date_col + 1);
 			}
 		p = m_obj(list, "prevalidation");
 		m_text(p, "level", levels[l]);
@@ -155,6 +157,10 @@ prevalidation_levels(xmlNodePtr org, const struct db_res *r, size_t from, size_t
 			m_text(p, "updated_at", updated);
 		else
 			m_null(p, "updated_at");
+		if (upstream != NULL)
+			m_text(p, "upstream_id", upstream);
+		else
+			m_null(p, "upstream_id");
 	}
 }
 

@@ -74,12 +74,14 @@ const char *const center_sql[Q__MAX] = {
 	    "INSERT INTO prevalidations (organization_id, level, status, updated_at) "
 	    "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE status = VALUES(status), "
 	    "updated_at = VALUES(updated_at)",
+	[Q_PREVAL_SET_UPSTREAM] =
+	    "UPDATE prevalidations SET upstream_id = ? WHERE organization_id = ? AND level = ?",
 	[Q_PREVALS_BY_ACCOUNT] =
-	    "SELECT o.id, o.name, p.level, p.status, p.updated_at FROM organizations o "
+	    "SELECT o.id, o.name, p.level, p.status, p.updated_at, p.upstream_id FROM organizations o "
 	    "JOIN prevalidations p ON p.organization_id = o.id WHERE o.account_id = ? "
 	    "ORDER BY o.name, o.id, p.level LIMIT 1500",
 	[Q_PREVALS_BY_ORG] =
-	    "SELECT level, status, updated_at FROM prevalidations WHERE organization_id = ? "
+	    "SELECT level, status, updated_at, upstream_id FROM prevalidations WHERE organization_id = ? "
 	    "ORDER BY level",
 	[Q_PRODUCT_EXISTS] =
 	    "SELECT code FROM products WHERE code = ?",
@@ -144,8 +146,20 @@ const char *const center_sql[Q__MAX] = {
 	[Q_SUB_EVENT_INSERT] =
 	    "INSERT INTO subscription_events (subscription_id, event, detail, actor, created_at) "
 	    "VALUES (?, ?, ?, ?, ?)",
+	/* The pre-validation anchor ADDDOMAIN sends (subs_upstream.c). */
+	[Q_SUB_ANCHOR] =
+	    "SELECT s.level, p.upstream_id FROM subscriptions s LEFT JOIN prevalidations p "
+	    "ON p.organization_id = s.organization_id AND p.level = s.level "
+	    "AND p.status = 'approved' WHERE s.id = ?",
+	/* Contract drift, counted per action (subs_upstream.c). */
+	[Q_DRIFT_COUNT] =
+	    "INSERT INTO upstream_drift (action, count, last_what, first_at, last_at) "
+	    "VALUES (?, 1, ?, ?, ?) ON DUPLICATE KEY UPDATE count = count + 1, "
+	    "last_what = VALUES(last_what), last_at = VALUES(last_at)",
+	[Q_DRIFT_LIST] =
+	    "SELECT action, count, last_what, last_at FROM upstream_drift ORDER BY action",
 	[Q_ORG_APPROVED] =
-	    "SELECT o.id, o.name, o.city, o.country FROM organizations o "
+	    "SELECT o.id, o.name, o.city, o.country, p.upstream_id FROM organizations o "
 	    "JOIN prevalidations p ON p.organization_id = o.id "
 	    "WHERE o.id = ? AND o.account_id = ? AND p.level = ? AND p.status = 'approved'",
 	[Q_DOM_INSERT] =
@@ -153,7 +167,7 @@ const char *const center_sql[Q__MAX] = {
 	    "status, price_cents, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
 #define DOM_COLS \
 	"id, subscription_id, name, wildcard, product_code, status, price_cents, upstream_order, " \
-	"added_at, removed_at, COALESCE(refund_cents, 0)"
+	"added_at, removed_at, COALESCE(refund_cents, 0), upstream_cost_cents, upstream_currency"
 	[Q_DOMS_OF_SUB] =
 	    "SELECT " DOM_COLS " FROM subscription_domains WHERE subscription_id = ? "
 	    "ORDER BY id LIMIT 1000",
@@ -168,7 +182,8 @@ const char *const center_sql[Q__MAX] = {
 	[Q_DOM_GET] =
 	    "SELECT " DOM_COLS " FROM subscription_domains WHERE id = ? AND subscription_id = ?",
 	[Q_DOM_SET_ORDER] =
-	    "UPDATE subscription_domains SET upstream_order = ?, upstream_cost_cents = ? WHERE id = ?",
+	    "UPDATE subscription_domains SET upstream_order = ?, upstream_cost_cents = ?, "
+	    "upstream_currency = ? WHERE id = ?",
 	[Q_DOM_ACTIVATE] =
 	    "UPDATE subscription_domains SET status = 'active', added_at = ? "
 	    "WHERE id = ? AND status = 'pending'",
@@ -188,9 +203,6 @@ const char *const center_sql[Q__MAX] = {
 	[Q_DOM_MATCH] =
 	    "SELECT id FROM subscription_domains WHERE subscription_id = ? AND name IN (?, ?, ?) "
 	    "ORDER BY (status = 'active') DESC, (name = ?) DESC, id DESC LIMIT 1",
-	[Q_CERTS_REVOKE_DOMAIN] =
-	    "UPDATE certificates SET status = 'revoked', status_code = 8, updated_at = ? "
-	    "WHERE domain_id = ? AND status IN ('valid', 'pending')",
 	[Q_JOURNAL_INSERT] =
 	    "INSERT INTO journal (kind, account_id, subscription_id, domain_id, state, step, "
 	    "created_at, updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?)",
@@ -264,13 +276,14 @@ const char *const center_sql[Q__MAX] = {
 	    "SELECT " DOM_COLS " FROM subscription_domains WHERE subscription_id = ? "
 	    "AND status IN ('active', 'removed') ORDER BY id LIMIT ? OFFSET ?",
 	[Q_CERTS_PAGE] =
-	    "SELECT reference, domain, serial, not_before, not_after, status, subscription_id, '' "
-	    "FROM certificates WHERE subscription_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+	    "SELECT reference, domain, serial, not_before, not_after, status, subscription_id, '', "
+	    "revocation_requested_at FROM certificates WHERE subscription_id = ? "
+	    "ORDER BY id DESC LIMIT ? OFFSET ?",
 	/* q is matched as a substring of the domain (LIKE, escaped by the
 	 * caller) or as the exact reference. */
 	[Q_CERTS_SEARCH] =
 	    "SELECT c.reference, c.domain, c.serial, c.not_before, c.not_after, c.status, "
-	    "c.subscription_id, s.name FROM certificates c JOIN subscriptions s "
+	    "c.subscription_id, s.name, c.revocation_requested_at FROM certificates c JOIN subscriptions s "
 	    "ON s.id = c.subscription_id WHERE c.account_id = ? "
 	    "AND (? = '' OR c.domain LIKE ? OR c.reference = ?) "
 	    "ORDER BY c.id DESC LIMIT ? OFFSET ?",
@@ -294,24 +307,49 @@ const char *const center_sql[Q__MAX] = {
 	    "SELECT id, account_id FROM subscriptions WHERE prev_term_closed = 0 AND prev_end_date <= ? "
 	    "AND (claimed_until IS NULL OR claimed_until < ?) "
 	    "ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED",
+	/* Keyset pages of 1000 (SUBS_DOMAINS_PAGE): renewal charges them all. */
 	[Q_DOMS_ACTIVE] =
 	    "SELECT " DOM_COLS " FROM subscription_domains WHERE subscription_id = ? "
-	    "AND status = 'active' ORDER BY id LIMIT 1000",
+	    "AND status = 'active' AND id > ? ORDER BY id LIMIT 1000",
 	[Q_SUB_RENEW_FAILED] =
 	    "UPDATE subscriptions SET renewal_error = ?, renewal_tried_on = ?, updated_at = ? WHERE id = ?",
 	[Q_SUB_RENEWED] =
 	    "UPDATE subscriptions SET prev_end_date = end_date, prev_term_closed = 0, "
 	    "start_date = end_date, end_date = ?, renewal_error = NULL, renewal_tried_on = ?, "
 	    "updated_at = ? WHERE id = ? AND end_date = ?",
+	/* Keyset pages of 500 (CERTS_PAGE): expiry asks the revocation of all. */
 	[Q_CERTS_OUTLIVING] =
 	    "SELECT id, order_number FROM certificates WHERE subscription_id = ? "
-	    "AND status IN ('valid', 'pending') AND not_after > ? LIMIT 5000",
+	    "AND status IN ('valid', 'pending') AND not_after > ? AND id > ? "
+	    "AND revocation_requested_at IS NULL ORDER BY id LIMIT 500",
 	[Q_CERTS_OUTLIVING_REMOVED] =
 	    "SELECT c.id, c.order_number FROM certificates c JOIN subscription_domains d "
 	    "ON d.id = c.domain_id WHERE c.subscription_id = ? AND d.status = 'removed' "
-	    "AND d.removed_at < ? AND c.status IN ('valid', 'pending') AND c.not_after > ? LIMIT 5000",
+	    "AND d.removed_at < ? AND c.status IN ('valid', 'pending') AND c.not_after > ? "
+	    "AND c.id > ? AND c.revocation_requested_at IS NULL ORDER BY c.id LIMIT 500",
 	[Q_CERT_REVOKED] =
 	    "UPDATE certificates SET status = 'revoked', status_code = 8, updated_at = ? WHERE id = ?",
+	/* Revocations we asked for (confirm-revocations, docs/upstream.md). */
+	[Q_CERTS_REVOKE_ASKED] =
+	    "UPDATE certificates SET revocation_requested_at = ?, revocation_note = ?, updated_at = ? "
+	    "WHERE domain_id = ? AND status IN ('valid', 'pending') "
+	    "AND revocation_requested_at IS NULL",
+	[Q_CERTS_REVOKE_DUE] =
+	    "SELECT id, order_number FROM certificates WHERE revocation_requested_at <= ? "
+	    "AND status IN ('valid', 'pending') AND (revocation_checked_at IS NULL OR "
+	    "revocation_checked_at <= ?) AND id > ? ORDER BY id LIMIT 100",
+	/* The claim on a revocation to ask: a row nobody checked since the cutoff. */
+	[Q_CERT_REVOKE_CLAIM] =
+	    "UPDATE certificates SET revocation_requested_at = COALESCE(revocation_requested_at, ?), "
+	    "revocation_checked_at = ? WHERE id = ? AND (revocation_checked_at IS NULL OR "
+	    "revocation_checked_at <= ?)",
+	/* What !AutoRevokeSSL answered: a confirmed state, or only the note. */
+	[Q_CERT_REVOKE_OUTCOME] =
+	    "UPDATE certificates SET status = COALESCE(?, status), "
+	    "status_code = COALESCE(?, status_code), revocation_note = ?, updated_at = ? WHERE id = ?",
+	[Q_JOURNAL_OPEN_KIND] =
+	    "SELECT id FROM journal WHERE subscription_id = ? AND kind = ? AND state = 'open' "
+	    "ORDER BY id LIMIT 1",
 	[Q_SUB_EXPIRE] =
 	    "UPDATE subscriptions SET status = 'expired', expired_at = ?, updated_at = ? "
 	    "WHERE id = ? AND status = 'active'",

@@ -127,121 +127,6 @@ subs_lock_name(long long sub_id, char out[SUBS_LOCK_LEN])
 	snprintf(out, SUBS_LOCK_LEN, "caas-sub-%lld", sub_id);
 }
 
-/*
- * Call the upstream: 0, or -1 with err (502 and the upstream's words).
- * *transport is set when the call may or may not have happened.
- */
-int
-subs_upstream(const struct subs_env *e, const char *action, const char *const *fields,
-    struct caas_result *res, int *transport, struct subs_error *err)
-{
-	int	 rc = caas_call(e->conf, action, fields, res);
-
-	if (transport != NULL)
-		*transport = rc == CAAS_TRANSPORT;
-	if (rc == CAAS_OK)
-		return 0;
-	subs_err(err, 502, NULL, NULL, "The certificate authority %s: %s",
-	    rc == CAAS_TRANSPORT ? "did not answer" : "refused the request", res->detail);
-	return -1;
-}
-
-/* "39.00" or "-39.00" → cents; -1 on anything else (absent: 0). */
-static long long
-cost_cents(json_t *j)
-{
-	const char	*s = json_string_value(j);
-	long long	 units = 0, sign = 1;
-	int		 frac = 0, nd = 0;
-
-	if (s == NULL)
-		return json_is_integer(j) ? json_integer_value(j) * 100 : 0;
-	if (*s == '-') {
-		sign = -1;
-		s++;
-	}
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	for (; isdigit((unsigned char)*s) && units < 1000000000000LL; s++)
-		units = units * 10 + (*s - '0');
-	if (*s == '.')
-		for (s++; isdigit((unsigned char)*s) && nd < 2; s++, nd++)
-			frac = frac * 10 + (*s - '0');
-	if (*s != '\0')
-		return -1;
-	if (nd == 1)
-		frac *= 10;
-	return sign * (units * 100 + frac);
-}
-
-/* LISTDOMAINS: 1 if name is enrolled, 0 if not, -1 with err. *end gets the
- * latest "YYYY-MM-DD" expiry when end is not NULL. */
-int
-subs_upstream_has(const struct subs_env *e, const char *acct, const char *name,
-    char *end, size_t endsz, struct subs_error *err)
-{
-	struct caas_result	 res;
-	const char		*f[] = { "acmeAccountID", acct, NULL };
-	json_t			*d;
-	size_t			 i;
-	int			 found = 0;
-
-	if (subs_upstream(e, "LISTDOMAINS", f, &res, NULL, err) != 0) {
-		caas_result_free(&res);
-		return -1;
-	}
-	json_array_foreach(json_object_get(res.json, "Domains"), i, d) {
-		const char *n = json_string_value(json_object_get(d, "domainName"));
-		const char *x = json_string_value(json_object_get(d, "expiresAt"));
-		if (name != NULL && n != NULL && strcmp(n, name) == 0)
-			found = 1;
-		if (end != NULL && x != NULL && strlen(x) >= 10 && strncmp(x, end, 10) > 0)
-			snprintf(end, endsz, "%.10s", x);
-	}
-	caas_result_free(&res);
-	return found;
-}
-
-/* REMOVEDOMAIN; a domain the upstream no longer has counts as removed. */
-int
-subs_upstream_remove(const struct subs_env *e, const char *acct, const char *name,
-    int *transport, struct subs_error *err)
-{
-	struct caas_result	 res;
-	const char		*f[] = { "acmeAccountID", acct, "domainName", name, NULL };
-	int			 rc = subs_upstream(e, "REMOVEDOMAIN", f, &res, transport, err);
-
-	if (rc != 0 && res.http_status >= 400 && strcmp(res.type, "domainNotFound") == 0)
-		rc = 0;
-	caas_result_free(&res);
-	return rc;
-}
-
-/* ADDDOMAIN (not a quote): order number and cost. 0 or -1 with err. */
-int
-subs_upstream_add(const struct subs_env *e, const char *acct, const char *name,
-    char order[65], long long *cost, int *transport, struct subs_error *err)
-{
-	struct caas_result	 res;
-	const char		*f[] = { "acmeAccountID", acct, "domainName", name,
-	    "quoteOnly", "N", NULL };
-	json_t			*n;
-	int			 rc = -1;
-
-	if (subs_upstream(e, "ADDDOMAIN", f, &res, transport, err) != 0)
-		goto out;
-	n = json_object_get(res.json, "orderNumber");
-	if (json_is_integer(n))
-		snprintf(order, 65, "%lld", (long long)json_integer_value(n));
-	else
-		snprintf(order, 65, "%s", json_string_value(n) ? json_string_value(n) : "");
-	*cost = cost_cents(json_object_get(res.json, "cost"));
-	rc = 0;
-out:
-	caas_result_free(&res);
-	return rc;
-}
-
 void
 subs_fault(const struct subs_env *e, const char *point)
 {
@@ -434,6 +319,12 @@ subs_check_org(const struct subs_env *e, const struct subs_create_req *rq, struc
 		subs_err(err, 400, "organization_id", "err.org_not_approved", NULL);
 		return -1;
 	}
+	/* OV and QWAC domains are added under the upstream pre-validation:
+	 * without its id nothing could be enrolled, so nothing starts. */
+	if (rq->level != LEVEL_DV && db_cell((*org), 0, 4) == NULL) {
+		subs_err(err, 409, "organization_id", "err.preval_no_upstream", NULL);
+		return -1;
+	}
 	return 0;
 }
 
@@ -570,17 +461,12 @@ create_register(const struct subs_env *e, const struct subs_create_req *rq,
     char acct_out[129], struct subs_error *err)
 {
 	struct caas_result	 res;
-	const char		*f[12] = { "serverUrl", out->server, "years", "1", NULL };
+	const char		*f[] = { "serverUrl", out->server, "years", "1", NULL };
 	json_t			*a;
 	const char		*acct, *kid, *hmac;
 	char			 now[CLOCK_SQL_LEN];
 	int			 rc = -1;
 
-	if (org != NULL && rq->level != LEVEL_DV) {
-		f[4] = "organizationName"; f[5] = db_cell(org, 0, 1);
-		f[6] = "locality"; f[7] = db_cell(org, 0, 2);
-		f[8] = "country"; f[9] = db_cell(org, 0, 3);
-	}
 	if (subs_upstream(e, "PREREGISTER", f, &res, NULL, err) != 0)
 		goto out;
 	a = json_array_get(json_object_get(res.json, "Accounts"), 0);
@@ -612,21 +498,19 @@ static int
 create_domains(const struct subs_env *e, long long sub_id, long long jid, const char *acct,
     struct subs_error *err)
 {
-	struct db_res	*d = NULL;
-	char		 order[65];
-	long long	 cost;
-	int		 rc;
+	struct db_res		*d = NULL;
+	struct subs_order	 o;
+	int			 rc;
 
 	if ((rc = db_run(e->db, Q_DOMS_OF_SUB, (struct db_param[]){ DB_I(sub_id) }, 1, &d)) != 0)
 		return subs_dberr(err, rc);
 	rc = subs_journal_step(e, jid, "adding");
 	for (size_t i = 0; rc == 0 && i < d->nrows; i++) {
-		if (subs_upstream_add(e, acct, db_cell(d, i, 2), order, &cost, NULL, err) != 0) {
+		if (subs_upstream_add(e, sub_id, acct, db_cell(d, i, 2), &o, NULL, err) != 0) {
 			rc = -1;
 			break;
 		}
-		if ((rc = db_run(e->db, Q_DOM_SET_ORDER, (struct db_param[]){ DB_S(order),
-		    DB_I(cost), DB_I(db_cell_int(d, i, 0)) }, 3, NULL)) != 0) {
+		if ((rc = subs_dom_set_order(e, db_cell_int(d, i, 0), &o)) != 0) {
 			rc = subs_dberr(err, rc);
 			break;
 		}
@@ -634,6 +518,23 @@ create_domains(const struct subs_env *e, long long sub_id, long long jid, const 
 	}
 	db_res_free(d);
 	return rc;
+}
+
+long long
+subs_dom_upstream_cost(const struct db_res *d, size_t i, const char *currency)
+{
+	const char	*c = db_cell(d, i, 12);
+
+	return db_cell(d, i, 11) != NULL && c != NULL && strcmp(c, currency) == 0 ?
+	    db_cell_int(d, i, 11) : -1;
+}
+
+int
+subs_dom_set_order(const struct subs_env *e, long long dom_id, const struct subs_order *o)
+{
+	return db_run(e->db, Q_DOM_SET_ORDER, (struct db_param[]){ DB_S(o->order),
+	    o->cost_cents >= 0 ? DB_I(o->cost_cents) : DB_NUL, DB_S(o->currency), DB_I(dom_id) },
+	    4, NULL);
 }
 
 void
@@ -650,6 +551,7 @@ create_charge(const struct subs_env *e, long long sub_id, const char *sub_name,
 	struct db_res		*d = NULL;
 	struct billing_req	*q = NULL;
 	struct billing_result	*res = NULL;
+	struct billing_account	 a;
 	char			(*keys)[64] = NULL, (*desc)[BILLING_TEXT_MAX + 1] = NULL;
 	enum billing_rc		 brc;
 	int			 rc = -1;
@@ -665,6 +567,10 @@ create_charge(const struct subs_env *e, long long sub_id, const char *sub_name,
 		subs_err(err, 500, NULL, "err.500", NULL);
 		goto out;
 	}
+	if ((brc = billing_account(e->bdb, e->account_id, &a)) != BILLING_OK) {
+		rc = billing_err(brc, err);
+		goto out;
+	}
 	for (size_t i = 0; i < d->nrows; i++) {
 		subs_charge_key(sub_id, db_cell_int(d, i, 0), keys[i]);
 		subs_line_text(db_cell(d, i, 4), db_cell(d, i, 2), sub_name, desc[i]);
@@ -672,7 +578,8 @@ create_charge(const struct subs_env *e, long long sub_id, const char *sub_name,
 		    .net_cents = db_cell_int(d, i, 6), .idempotency_key = keys[i],
 		    .product_code = db_cell(d, i, 4), .subscription_ref = sub_id,
 		    .domain_ref = db_cell_int(d, i, 0), .upstream_order = db_cell(d, i, 7),
-		    .upstream_cost_cents = -1, .description = desc[i] };
+		    .upstream_cost_cents = subs_dom_upstream_cost(d, i, a.currency),
+		    .description = desc[i] };
 	}
 	if ((brc = billing_charge_batch(e->bdb, q, d->nrows, res)) != BILLING_OK) {
 		rc = billing_err(brc, err);

@@ -202,6 +202,17 @@ int	subs_sync(const struct subs_env *, long long subscription_id, struct subs_jo
  */
 int	subs_renew(const struct subs_env *, struct subs_job_stats *, int progress);
 int	subs_expire(const struct subs_env *, struct subs_job_stats *, int progress);
+/*
+ * The revocations we asked for (removal in the refund window, expiry) that
+ * the upstream has not confirmed after revocation_confirm_delay: asked again
+ * with !AutoRevokeSSL, outcome recorded (st: seen, done = confirmed,
+ * failed = database errors). 0 or -1.
+ */
+int	subs_confirm_revocations(const struct subs_env *, struct subs_job_stats *);
+/* !AutoRevokeSSL for one certificate row, outcome recorded: 1 confirmed,
+ * 0 requested, -1 database error (subs_lifecycle.c). */
+int	subs_revoke_cert(const struct subs_env *, long long cert_id, long long order_number,
+	    int code_reason, const char *reason);
 
 /* Fault injection for the journal tests (conf fault_file); dies at point. */
 void	subs_fault(const struct subs_env *, const char *point);

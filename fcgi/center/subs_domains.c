@@ -106,16 +106,19 @@ subs_add_charge(const struct subs_env *e, const struct db_res *s, const struct d
     struct subs_error *err)
 {
 	struct billing_result	 res;
+	struct billing_account	 a;
 	char			 key[64], desc[BILLING_TEXT_MAX + 1];
 	enum billing_rc		 brc;
 
 	subs_charge_key(db_cell_int(s, 0, 0), db_cell_int(d, 0, 0), key);
 	subs_line_text(db_cell(d, 0, 4), db_cell(d, 0, 2), db_cell(s, 0, 4), desc);
-	brc = billing_charge(e->bdb, &(struct billing_req){ .account_id = db_cell_int(s, 0, 1),
-	    .net_cents = db_cell_int(d, 0, 6), .idempotency_key = key,
-	    .product_code = db_cell(d, 0, 4), .subscription_ref = db_cell_int(s, 0, 0),
-	    .domain_ref = db_cell_int(d, 0, 0), .upstream_order = db_cell(d, 0, 7),
-	    .upstream_cost_cents = -1, .description = desc }, &res);
+	if ((brc = billing_account(e->bdb, db_cell_int(s, 0, 1), &a)) == BILLING_OK)
+		brc = billing_charge(e->bdb, &(struct billing_req){ .account_id = db_cell_int(s, 0, 1),
+		    .net_cents = db_cell_int(d, 0, 6), .idempotency_key = key,
+		    .product_code = db_cell(d, 0, 4), .subscription_ref = db_cell_int(s, 0, 0),
+		    .domain_ref = db_cell_int(d, 0, 0), .upstream_order = db_cell(d, 0, 7),
+		    .upstream_cost_cents = subs_dom_upstream_cost(d, 0, a.currency),
+		    .description = desc }, &res);
 	if (brc == BILLING_OK)
 		return 0;
 	if (brc == BILLING_EFUNDS)
@@ -153,8 +156,7 @@ add_run(const struct subs_env *e, const struct db_res *s, long long dom_id, long
 {
 	struct db_res		*d = NULL;
 	struct subs_error	 uerr;
-	char			 order[65];
-	long long		 cost;
+	struct subs_order	 o;
 	int			 rc = -1, transport = 0;
 
 	subs_fault(e, "add:after-insert");
@@ -163,13 +165,13 @@ add_run(const struct subs_env *e, const struct db_res *s, long long dom_id, long
 		subs_err(err, 500, NULL, "err.500", NULL);
 		goto out;
 	}
-	if (subs_upstream_add(e, db_cell(s, 0, 6), db_cell(d, 0, 2), order, &cost, &transport, err) != 0) {
+	if (subs_upstream_add(e, db_cell_int(s, 0, 0), db_cell(s, 0, 6), db_cell(d, 0, 2), &o,
+	    &transport, err) != 0) {
 		if (!transport)		/* refused: nothing happened upstream */
 			(void)subs_undo_add(e, jid, &uerr);
 		goto out;
 	}
-	if (db_run(e->db, Q_DOM_SET_ORDER, (struct db_param[]){ DB_S(order), DB_I(cost),
-	    DB_I(dom_id) }, 3, NULL) != 0 || subs_journal_step(e, jid, "added") != 0) {
+	if (subs_dom_set_order(e, dom_id, &o) != 0 || subs_journal_step(e, jid, "added") != 0) {
 		subs_err(err, 500, NULL, "err.500", NULL);
 		goto out;
 	}
@@ -292,8 +294,9 @@ subs_remove_finish(const struct subs_env *e, const struct db_res *s, const struc
 	if ((rc = db_begin(e->db)) == 0 &&
 	    (rc = db_run(e->db, Q_DOM_REMOVE, (struct db_param[]){ DB_S(now), DB_I(refund),
 	    DB_I(db_cell_int(d, 0, 0)) }, 3, NULL)) == 0 &&
-	    (!within || (rc = db_run(e->db, Q_CERTS_REVOKE_DOMAIN, (struct db_param[]){ DB_S(now),
-	    DB_I(db_cell_int(d, 0, 0)) }, 2, &r)) == 0) &&
+	    (!within || (rc = db_run(e->db, Q_CERTS_REVOKE_ASKED, (struct db_param[]){ DB_S(now),
+	    DB_S("domain removed within 30 days: its revocation is asked"), DB_S(now),
+	    DB_I(db_cell_int(d, 0, 0)) }, 4, &r)) == 0) &&
 	    (rc = db_run(e->db, Q_JOURNAL_CLOSE, (struct db_param[]){ DB_S("done"), DB_S("done"),
 	    DB_S(now), DB_I(jid) }, 4, NULL)) == 0)
 		rc = db_commit(e->db);

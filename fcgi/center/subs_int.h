@@ -22,15 +22,34 @@ int	subs_lock(struct db *, const char *name, long wait);
 void	subs_unlock(struct db *, const char *name);
 void	subs_lock_name(long long sub_id, char out[SUBS_LOCK_LEN]);
 
-/* Upstream calls: 0 or -1 with err (502 and the upstream's words). */
+/* Upstream calls (subs_upstream.c): 0 or -1 with err (502 and the upstream's
+ * words); *unknown set when the call may or may not have happened. */
 int	subs_upstream(const struct subs_env *, const char *action, const char *const *fields,
-	    struct caas_result *, int *transport, struct subs_error *);
+	    struct caas_result *, int *unknown, struct subs_error *);
+void	subs_upstream_drift(const struct subs_env *, const char *action, const char *what);
 int	subs_upstream_has(const struct subs_env *, const char *acct, const char *name,
 	    char *end, size_t endsz, struct subs_error *);
 int	subs_upstream_remove(const struct subs_env *, const char *acct, const char *name,
-	    int *transport, struct subs_error *);
-int	subs_upstream_add(const struct subs_env *, const char *acct, const char *name,
-	    char order[65], long long *cost, int *transport, struct subs_error *);
+	    int *unknown, struct subs_error *);
+int	subs_upstream_anchor(const struct subs_env *, long long sub_id, const char **field,
+	    char value[129], struct subs_error *);
+/* What ADDDOMAIN answered: the order, and its cost (-1: unknown) and currency. */
+struct subs_order {
+	char		 order[65];
+	long long	 cost_cents;
+	char		 currency[4];
+};
+int	subs_upstream_add(const struct subs_env *, long long sub_id, const char *acct,
+	    const char *name, struct subs_order *, int *unknown, struct subs_error *);
+/* The domain row's upstream order, cost and currency. db.h outcome. */
+int	subs_dom_set_order(const struct subs_env *, long long dom_id, const struct subs_order *);
+/* The upstream cost of domain row i of d (DOM_COLS) when it is in currency, else -1. */
+long long subs_dom_upstream_cost(const struct db_res *d, size_t i, const char *currency);
+/* cost and currency of an answer, drift counted: *cents -1 when unusable. */
+void	subs_upstream_cost(const struct subs_env *, const char *action, json_t *answer,
+	    long long *cents, char currency[4]);
+int	subs_upstream_set_status(const struct subs_env *, const char *action, const char *acct,
+	    const char *kid, struct subs_error *);
 
 void	subs_product(enum level, int wildcard, char code[33], char name[101]);
 void	subs_charge_key(long long sub_id, long long dom_id, char out[64]);

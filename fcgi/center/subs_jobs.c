@@ -99,20 +99,6 @@ refund_if_charged(const struct subs_env *e, const struct db_res *s, const struct
 	return -1;
 }
 
-static int
-deactivate(const struct subs_env *e, const char *acct, struct subs_error *err)
-{
-	struct caas_result	 res;
-	const char		*f[] = { "acmeAccountID", acct, NULL };
-	int			 rc = subs_upstream(e, "DEACTIVATEACCOUNT", f, &res, NULL, err);
-
-	if (rc != 0 && res.http_status >= 400 && (strcmp(res.type, "accountDeactivated") == 0 ||
-	    strcmp(res.type, "accountNotFound") == 0))
-		rc = 0;
-	caas_result_free(&res);
-	return rc;
-}
-
 /*
  * A creation that did not finish: its HMAC key is lost, so the
  * subscription cannot be used. Upstream: every domain removed (within
@@ -139,7 +125,8 @@ subs_undo_create(const struct subs_env *e, long long jid, struct subs_error *err
 		for (size_t i = 0; i < r.d->nrows; i++)
 			if (subs_upstream_remove(e, acct, db_cell(r.d, i, 2), NULL, err) != 0)
 				goto out;
-		if (deactivate(e, acct, err) != 0)
+		if (subs_upstream_set_status(e, "DEACTIVATEACCOUNT", acct, db_cell(r.s, 0, 7),
+		    err) != 0)
 			goto out;
 	}
 	for (size_t i = 0; i < r.d->nrows; i++)
@@ -217,8 +204,6 @@ reconcile_add(const struct subs_env *e, long long jid, struct subs_job_stats *st
     struct subs_error *err)
 {
 	struct jrow	 r;
-	char		 order[65];
-	long long	 cost;
 	int		 rc = -1, has;
 
 	if (jrow_load(e, jid, &r, err) != 0)
@@ -229,18 +214,9 @@ reconcile_add(const struct subs_env *e, long long jid, struct subs_job_stats *st
 		jrow_free(&r);
 		return undo_add_counted(e, jid, st, err);
 	}
-	if (db_cell(r.d, 0, 7) == NULL) {
-		/* ADDDOMAIN of an enrolled domain answers its first order. */
-		if (subs_upstream_add(e, db_cell(r.s, 0, 6), db_cell(r.d, 0, 2), order, &cost, NULL,
-		    err) != 0 || db_run(e->db, Q_DOM_SET_ORDER, (struct db_param[]){ DB_S(order),
-		    DB_I(cost), DB_I(db_cell_int(r.d, 0, 0)) }, 3, NULL) != 0)
-			goto out;
-		db_res_free(r.d);
-		r.d = NULL;
-		if (db_run(e->db, Q_DOM_GET, (struct db_param[]){ DB_I(db_cell_int(r.j, 0, 4)),
-		    DB_I(db_cell_int(r.j, 0, 3)) }, 2, &r.d) != 0 || r.d->nrows != 1)
-			goto out;
-	}
+	/* The upstream has it: it is added (and it bills us). ADDDOMAIN is
+	 * never sent twice, so an order number a dead process did not record
+	 * stays unknown (docs/upstream.md). */
 	if (subs_add_charge(e, r.s, r.d, err) != 0) {
 		if (err->status == 402) {
 			jrow_free(&r);
@@ -374,8 +350,15 @@ subs_reconcile(const struct subs_env *e, long min_age, struct subs_job_stats *st
 
 /* ---- sync (GETLASTORDER) ---- */
 
-#define SYNC_PAGE	100	/* orders per GETLASTORDER page (the upstream's) */
-#define SYNC_PAGES_MAX	10000
+/*
+ * GETLASTORDER answers the latest order of each domain (per ACME account
+ * with the breakdown option), not a history: sync asks for every account
+ * of the EAB key (includeAdditionalAccounts=Y), one entry per account
+ * (SYNC_BREAKDOWN), and only what can still change (validNotAfter from
+ * now on), and keeps what it saw, so the history builds up here. Two
+ * orders for one name by one account between two syncs show the last.
+ */
+#define SYNC_BREAKDOWN	"breakdownByAccount"	/* docs/upstream.md, open questions */
 
 static const struct {
 	int		 code;
@@ -435,7 +418,7 @@ domain_of(const struct subs_env *e, long long sub_id, const char *name)
 
 /* Record one order: a new row, a status change, or nothing (no write). */
 static int
-sync_order(const struct subs_env *e, long long acct_id, long long sub_id, json_t *o, long page,
+sync_order(const struct subs_env *e, long long acct_id, long long sub_id, json_t *o,
     struct subs_job_stats *st)
 {
 	struct db_res	*r = NULL;
@@ -467,7 +450,7 @@ sync_order(const struct subs_env *e, long long acct_id, long long sub_id, json_t
 	    DB_S(dom), DB_S(serial),
 	    DB_SN(sql_time(json_string_value(json_object_get(o, "validNotBefore")), nb)),
 	    DB_SN(sql_time(json_string_value(json_object_get(o, "validNotAfter")), na)),
-	    DB_S(status_of(code)), DB_I(code), DB_I(page), DB_S(now), DB_S(now) }, 15, NULL);
+	    DB_S(status_of(code)), DB_I(code), DB_I(0), DB_S(now), DB_S(now) }, 15, NULL);
 	if (rc == 0 && st != NULL)
 		st->certs_new++;
 	return rc;
@@ -482,46 +465,42 @@ sync_recount(const struct subs_env *e, long long sub_id)
 		log_warnx("sync: subscription %lld: certificates not recounted", sub_id);
 }
 
-/* From the page of the oldest certificate that can still change. */
+/* One GETLASTORDER for the subscription, every order recorded. */
 static int
 sync_sub(const struct subs_env *e, const struct db_res *s, size_t i, struct subs_job_stats *st)
 {
 	struct subs_error	 err;
 	struct caas_result	 res;
-	struct db_res		*r = NULL;
 	const char		*acct = db_cell(s, i, 2);
 	long long		 sub_id = db_cell_int(s, i, 0), acct_id = db_cell_int(s, i, 1);
-	long			 page = db_cell_int(s, i, 3) > 0 ? (long)db_cell_int(s, i, 3) : 1, last = page;
-	char			 pg[24], now[CLOCK_SQL_LEN];
-	size_t			 n, k;
-	json_t			*o;
+	char			 filter[64], now[CLOCK_SQL_LEN];
+	const char		*f[] = { "acmeAccountID", acct, "includeAdditionalAccounts", "Y",
+	    SYNC_BREAKDOWN, "Y", "filter", filter, NULL };
+	time_t			 t = clock_now();
+	struct tm		 tm;
+	json_t			*o, *orders;
+	size_t			 k;
 	int			 rc = 0;
 
-	for (n = SYNC_PAGE; n == SYNC_PAGE && page < SYNC_PAGES_MAX && rc == 0; page++) {
-		const char *f[] = { "acmeAccountID", acct, "page", pg, NULL };
-		snprintf(pg, sizeof(pg), "%ld", page);
-		if (subs_upstream(e, "GETLASTORDER", f, &res, NULL, &err) != 0) {
-			log_warnx("sync: subscription %lld: %s", sub_id, err.detail);
-			caas_result_free(&res);
-			sync_recount(e, sub_id);	/* the pages before were recorded */
-			return -1;
-		}
-		n = json_array_size(json_object_get(res.json, "Orders"));
-		json_array_foreach(json_object_get(res.json, "Orders"), k, o)
-			if ((rc = sync_order(e, acct_id, sub_id, o, page, st)) != 0)
-				break;
+	gmtime_r(&t, &tm);
+	strftime(filter, sizeof(filter), "validNotAfter >= %Y-%m-%dT%H:%M:%SZ", &tm);
+	if (subs_upstream(e, "GETLASTORDER", f, &res, NULL, &err) != 0) {
+		log_warnx("sync: subscription %lld: %s", sub_id, err.detail);
 		caas_result_free(&res);
-		last = page;
+		return -1;
 	}
+	orders = json_object_get(res.json, "Orders");
+	if (orders != NULL && !json_is_array(orders))
+		subs_upstream_drift(e, "GETLASTORDER", "GETLASTORDER: Orders is not an array");
+	json_array_foreach(orders, k, o)
+		if ((rc = sync_order(e, acct_id, sub_id, o, st)) != 0)
+			break;
+	caas_result_free(&res);
 	sync_recount(e, sub_id);
 	subs_now(now);
-	if (rc == 0 && (rc = db_run(e->db, Q_SYNC_CURSOR, (struct db_param[]){ DB_I(sub_id), DB_S(now) },
-	    2, &r)) == 0) {
-		long long c = db_cell(r, 0, 0) != NULL ? db_cell_int(r, 0, 0) : last;
-		rc = db_run(e->db, Q_SUB_SET_CURSOR, (struct db_param[]){ DB_I(c), DB_S(now), DB_I(sub_id) },
-		    3, NULL);
-	}
-	db_res_free(r);
+	if (rc == 0)
+		rc = db_run(e->db, Q_SUB_SET_CURSOR, (struct db_param[]){ DB_I(0), DB_S(now),
+		    DB_I(sub_id) }, 3, NULL);
 	return rc;
 }
 

@@ -17,6 +17,8 @@
 #include "subs_int.h"
 
 #define CLAIM_BATCH	100
+#define SUBS_DOMAINS_PAGE 1000	/* Q_DOMS_ACTIVE page */
+#define CERTS_PAGE	500	/* Q_CERTS_OUTLIVING* page */
 #define CLAIM_SECONDS	600
 #define RENEW_BEFORE	(30 * 86400)
 #define REASON_CESSATION 5	/* RFC 5280 cessationOfOperation */
@@ -119,19 +121,27 @@ each_claimed(const struct subs_env *e, int stmt, const struct db_param *p, size_
 
 /* ---- renewal ---- */
 
+/*
+ * The charge keys of one renewal attempt: its journal row's id is in them,
+ * so an attempt the upstream refused (and that was refunded) never makes
+ * the next attempt's charges replays that move no money.
+ */
 static void
-renew_key(long long sub_id, const char *end, long long dom_id, char out[80])
+renew_key(long long sub_id, long long jid, long long dom_id, char out[80])
 {
-	snprintf(out, 80, "sub-%lld-renew-%.10s-dom-%lld", sub_id, end, dom_id);
+	snprintf(out, 80, "sub-%lld-renew-j%lld-dom-%lld", sub_id, jid, dom_id);
 }
 
-/* The renewal's charges, one per active domain at today's rates. */
+/* The renewal's charges, one per active domain at today's rates, with the
+ * result pages their strings point into. */
 struct renewal {
 	struct billing_req	*q;
 	struct billing_result	*res;
 	char			(*keys)[80], (*desc)[BILLING_TEXT_MAX + 1];
-	size_t			 n;
+	size_t			 n, cap;
 	long long		 gross;
+	struct db_res		**pages;
+	size_t			 npages;
 };
 
 static void
@@ -141,38 +151,106 @@ renewal_free(struct renewal *rn)
 	free(rn->res);
 	free(rn->keys);
 	free(rn->desc);
+	for (size_t i = 0; i < rn->npages; i++)
+		db_res_free(rn->pages[i]);
+	free(rn->pages);
 	memset(rn, 0, sizeof(*rn));
 }
 
 static int
-renewal_prepare(const struct subs_env *e, const struct db_res *s, const struct db_res *d,
-    const struct billing_account *a, struct renewal *rn)
+renewal_grow(struct renewal *rn, size_t more)
 {
-	long long	 vat;
+	size_t	 cap = rn->cap ? rn->cap : 64;
+	void	*p;
 
-	memset(rn, 0, sizeof(*rn));
-	rn->n = d->nrows;
-	rn->q = calloc(rn->n, sizeof(*rn->q));
-	rn->res = calloc(rn->n, sizeof(*rn->res));
-	rn->keys = calloc(rn->n, sizeof(*rn->keys));
-	rn->desc = calloc(rn->n, sizeof(*rn->desc));
-	if (rn->q == NULL || rn->res == NULL || rn->keys == NULL || rn->desc == NULL)
+	while (cap < rn->n + more)
+		cap *= 2;
+	if (cap == rn->cap)
+		return 0;
+	if ((p = realloc(rn->q, cap * sizeof(*rn->q))) == NULL)
 		return -1;
-	for (size_t i = 0; i < rn->n; i++) {
-		long long price;
+	rn->q = p;
+	if ((p = realloc(rn->res, cap * sizeof(*rn->res))) == NULL)
+		return -1;
+	rn->res = p;
+	if ((p = realloc(rn->keys, cap * sizeof(*rn->keys))) == NULL)
+		return -1;
+	rn->keys = p;
+	if ((p = realloc(rn->desc, cap * sizeof(*rn->desc))) == NULL)
+		return -1;
+	rn->desc = p;
+	rn->cap = cap;
+	return 0;
+}
+
+/* One page of active domains into the renewal. */
+static int
+renewal_add_page(const struct subs_env *e, const struct db_res *s, const struct db_res *d,
+    const struct billing_account *a, long long jid, struct renewal *rn)
+{
+	long long	 price, vat;
+
+	if (renewal_grow(rn, d->nrows) != 0)
+		return -1;
+	for (size_t i = 0; i < d->nrows; i++, rn->n++) {
 		if (billing_price(e->bdb, a->id, db_cell(d, i, 4), &price) != BILLING_OK ||
 		    billing_vat(price, a->vat_bp, &vat) != 0)
 			return -1;
-		renew_key(db_cell_int(s, 0, 0), db_cell(s, 0, 10), db_cell_int(d, i, 0), rn->keys[i]);
-		subs_line_text(db_cell(d, i, 4), db_cell(d, i, 2), db_cell(s, 0, 4), rn->desc[i]);
-		rn->q[i] = (struct billing_req){ .account_id = a->id, .net_cents = price,
-		    .idempotency_key = rn->keys[i], .product_code = db_cell(d, i, 4),
+		renew_key(db_cell_int(s, 0, 0), jid, db_cell_int(d, i, 0), rn->keys[rn->n]);
+		subs_line_text(db_cell(d, i, 4), db_cell(d, i, 2), db_cell(s, 0, 4), rn->desc[rn->n]);
+		rn->q[rn->n] = (struct billing_req){ .account_id = a->id, .net_cents = price,
+		    .idempotency_key = rn->keys[rn->n], .product_code = db_cell(d, i, 4),
 		    .subscription_ref = db_cell_int(s, 0, 0), .domain_ref = db_cell_int(d, i, 0),
-		    .upstream_cost_cents = -1, .description = rn->desc[i],
+		    .upstream_cost_cents = -1, .description = rn->desc[rn->n],
 		    .reference = "renewal, one year" };
+		memset(&rn->res[rn->n], 0, sizeof(rn->res[rn->n]));
 		rn->gross += price + vat;
 	}
 	return 0;
+}
+
+/*
+ * Every active domain (keyset pages, however many), priced at today's
+ * rates, with the keys of attempt jid (0: only to know the total).
+ */
+static int
+renewal_prepare(const struct subs_env *e, const struct db_res *s,
+    const struct billing_account *a, long long jid, struct renewal *rn)
+{
+	struct db_res	*d = NULL;
+	long long	 after = 0;
+	void		*p;
+
+	memset(rn, 0, sizeof(*rn));
+	do {
+		if (db_run(e->db, Q_DOMS_ACTIVE, (struct db_param[]){ DB_I(db_cell_int(s, 0, 0)),
+		    DB_I(after) }, 2, &d) != 0)
+			return -1;
+		if ((p = realloc(rn->pages, (rn->npages + 1) * sizeof(*rn->pages))) == NULL) {
+			db_res_free(d);
+			return -1;
+		}
+		rn->pages = p;
+		rn->pages[rn->npages++] = d;
+		if (renewal_add_page(e, s, d, a, jid, rn) != 0)
+			return -1;
+		if (d->nrows > 0)
+			after = db_cell_int(d, d->nrows - 1, 0);
+	} while (d->nrows == SUBS_DOMAINS_PAGE);
+	return 0;
+}
+
+/* Charge the renewal in batches of BILLING_BATCH_MAX, always cut the same way
+ * (domains in id order), so a retry replays each batch whole. */
+static enum billing_rc
+renewal_charge(const struct subs_env *e, struct renewal *rn)
+{
+	enum billing_rc	 brc = BILLING_OK;
+
+	for (size_t i = 0; i < rn->n && brc == BILLING_OK; i += BILLING_BATCH_MAX)
+		brc = billing_charge_batch(e->bdb, rn->q + i, rn->n - i < BILLING_BATCH_MAX ?
+		    rn->n - i : BILLING_BATCH_MAX, rn->res + i);
+	return brc;
 }
 
 /* Nothing renewed: say why on the subscription; the job retries tomorrow. */
@@ -193,22 +271,40 @@ renew_failed(const struct subs_env *e, const struct db_res *s, const char *why, 
 	return 0;
 }
 
-/* EXTENDDOMAINS then LISTDOMAINS: the new end date, or -1 with err. */
+/*
+ * EXTENDDOMAINS then LISTDOMAINS: the new end date, or -1 with err.
+ * *unknown is set when the upstream may have extended: a call without a
+ * usable answer, or an extension it accepted whose new end we could not
+ * read back (a refund then would give a paid year away). An accepted
+ * extension is written in the journal (step "extended") so that nothing
+ * ever sends EXTENDDOMAINS for it again.
+ */
 static int
-extend(const struct subs_env *e, const struct db_res *s, char end[16], int *transport,
-    struct subs_error *err)
+extend(const struct subs_env *e, const struct db_res *s, long long jid, char end[16],
+    int *unknown, struct subs_error *err)
 {
 	struct caas_result	 res;
 	const char		*f[] = { "acmeAccountID", db_cell(s, 0, 6), "years", "1", "quoteOnly", "N", NULL };
 	int			 rc;
 
-	rc = subs_upstream(e, "EXTENDDOMAINS", f, &res, transport, err);
+	*unknown = 0;
+	rc = subs_upstream(e, "EXTENDDOMAINS", f, &res, unknown, err);
 	caas_result_free(&res);
+	if (rc == 0)
+		(void)subs_journal_step(e, jid, "extended");
 	subs_fault(e, "renew:after-extend");
+	if (rc != 0)
+		return -1;
 	snprintf(end, 16, "%s", db_cell(s, 0, 10));
-	if (rc == 0 && subs_upstream_has(e, db_cell(s, 0, 6), NULL, end, 16, err) < 0)
-		rc = -1;
-	return rc;
+	if (subs_upstream_has(e, db_cell(s, 0, 6), NULL, end, 16, err) < 0 ||
+	    strncmp(end, db_cell(s, 0, 10), 10) <= 0) {
+		if (err->detail[0] == '\0')
+			subs_err(err, 502, NULL, NULL, "The certificate authority accepted the "
+			    "extension but LISTDOMAINS shows the old end date");
+		*unknown = 1;
+		return -1;
+	}
+	return 0;
 }
 
 /* Upstream extended: the new term on our side, in one commit with the journal. */
@@ -261,60 +357,93 @@ renew_refund(const struct subs_env *e, struct renewal *rn)
 	return 0;
 }
 
+/* Refunded and closed: the attempt is over, the failure said. */
 static int
-renew_load(const struct subs_env *e, long long id, struct db_res **s, struct db_res **d)
+renew_undone(const struct subs_env *e, const struct db_res *s, long long jid, struct renewal *rn,
+    const char *why)
 {
-	*s = *d = NULL;
-	if (db_run(e->db, Q_SUB_GET_ANY, (struct db_param[]){ DB_I(id) }, 1, s) != 0 || (*s)->nrows != 1 ||
-	    db_run(e->db, Q_DOMS_ACTIVE, (struct db_param[]){ DB_I(id) }, 1, d) != 0) {
+	if (renew_refund(e, rn) != 0 || subs_journal_close(e, jid, "undone") != 0)
+		return -1;
+	return renew_failed(e, s, why, 0);
+}
+
+static int
+renew_load(const struct subs_env *e, long long id, struct db_res **s)
+{
+	*s = NULL;
+	if (db_run(e->db, Q_SUB_GET_ANY, (struct db_param[]){ DB_I(id) }, 1, s) != 0 || (*s)->nrows != 1) {
 		db_res_free(*s);
-		db_res_free(*d);
-		*s = *d = NULL;
+		*s = NULL;
 		return -1;
 	}
 	return 0;
 }
 
+/* The open renewal journal row of the subscription, 0 when there is none. */
+static long long
+renew_open_journal(const struct subs_env *e, long long sub_id)
+{
+	struct db_res	*r = NULL;
+	long long	 jid = 0;
+
+	if (db_run(e->db, Q_JOURNAL_OPEN_KIND, (struct db_param[]){ DB_I(sub_id), DB_S("renew") },
+	    2, &r) == 0 && r->nrows == 1)
+		jid = db_cell_int(r, 0, 0);
+	db_res_free(r);
+	return jid;
+}
+
 /*
  * Charge a year for every active domain, then EXTENDDOMAINS: charging
  * first means a death leaves money we hold and a journal that tells
- * reconcile to extend (or refund), never an extension nobody paid.
+ * reconcile to extend (or refund), never an extension nobody paid. An
+ * attempt left open is finished first, never doubled.
  */
 static int
 renew_one(const struct subs_env *e, long long id, struct subs_job_stats *st)
 {
-	struct db_res		*s = NULL, *d = NULL;
+	struct db_res		*s = NULL;
 	struct billing_account	 a;
 	struct renewal		 rn = { 0 };
-	struct subs_error	 err;
+	struct subs_error	 err = { 0 };
 	enum billing_rc		 brc;
 	char			 end[16], why[300];
-	long long		 jid;
-	int			 rc = -1, transport = 0;
+	long long		 jid, gross;
+	int			 rc = -1, unknown = 0;
 
-	if (renew_load(e, id, &s, &d) != 0)
+	if ((jid = renew_open_journal(e, id)) > 0) {
+		if ((rc = subs_reconcile_renew(e, jid, id, &err)) == 0)
+			st->done++;
+		return rc;
+	}
+	if (renew_load(e, id, &s) != 0)
 		return -1;
 	if (strcmp(db_cell(s, 0, 5), "active") != 0 || db_cell_int(s, 0, 11) == 0) {
 		rc = 0;		/* changed since the claim */
 		goto out;
 	}
-	if (d->nrows == 0) {
+	if (billing_account(e->bdb, db_cell_int(s, 0, 1), &a) != BILLING_OK ||
+	    renewal_prepare(e, s, &a, 0, &rn) != 0)
+		goto out;
+	if (rn.n == 0) {
 		rc = renew_failed(e, s, "no active domain to renew", 0);
 		goto out;
 	}
-	if (billing_account(e->bdb, db_cell_int(s, 0, 1), &a) != BILLING_OK ||
-	    renewal_prepare(e, s, d, &a, &rn) != 0)
-		goto out;
-	if (a.type == BILLING_DEPOSIT && a.balance_cents < rn.gross) {
+	gross = rn.gross;
+	renewal_free(&rn);
+	if (a.type == BILLING_DEPOSIT && a.balance_cents < gross) {
 		char m[32];
-		money(rn.gross - a.balance_cents, m);
+		money(gross - a.balance_cents, m);
 		snprintf(why, sizeof(why), "insufficient funds, %s %s missing", m, a.currency);
-		rc = renew_failed(e, s, why, rn.gross - a.balance_cents);
+		rc = renew_failed(e, s, why, gross - a.balance_cents);
 		goto out;
 	}
-	if (subs_journal_open(e, "renew", id, 0, &jid) != 0)
+	if (subs_journal_open(e, "renew", id, 0, &jid) != 0 ||
+	    renewal_prepare(e, s, &a, jid, &rn) != 0)
 		goto out;
-	if ((brc = billing_charge_batch(e->bdb, rn.q, rn.n, rn.res)) != BILLING_OK) {
+	if ((brc = renewal_charge(e, &rn)) != BILLING_OK) {
+		if (renew_refund(e, &rn) != 0)
+			goto out;	/* reconcile refunds what a first batch charged */
 		(void)subs_journal_close(e, jid, "undone");
 		if (brc == BILLING_EFUNDS)
 			rc = renew_failed(e, s, "insufficient funds", 0);
@@ -322,65 +451,89 @@ renew_one(const struct subs_env *e, long long id, struct subs_job_stats *st)
 	}
 	(void)subs_journal_step(e, jid, "charged");
 	subs_fault(e, "renew:after-charge");
-	if (extend(e, s, end, &transport, &err) != 0) {
-		if (transport)
-			goto out;	/* reconcile finds out what happened */
-		if (renew_refund(e, &rn) != 0)
-			goto out;
-		(void)subs_journal_close(e, jid, "undone");
-		rc = renew_failed(e, s, err.detail, 0);
-		goto out;
+	if (extend(e, s, jid, end, &unknown, &err) != 0) {
+		if (!unknown)
+			rc = renew_undone(e, s, jid, &rn, err.detail);
+		goto out;	/* unknown: reconcile finds out what happened */
 	}
 	if ((rc = renew_done(e, s, jid, end, rn.gross)) == 0)
 		st->done++;
 out:
 	renewal_free(&rn);
 	db_res_free(s);
-	db_res_free(d);
 	return rc;
 }
 
+/* Whether the renewal attempt's charges stand: charged and not refunded. */
+static int
+renewal_charged(const struct subs_env *e, const struct renewal *rn, int *refunded)
+{
+	struct billing_entry	 ent;
+	char			 ukey[96];
+	int			 charged = 0;
+
+	*refunded = 0;
+	for (size_t i = 0; i < rn->n; i++) {
+		if (billing_find(e->bdb, rn->keys[i], &ent) != BILLING_OK)
+			continue;
+		charged = 1;
+		snprintf(ukey, sizeof(ukey), "%s-undo", rn->keys[i]);
+		if (billing_find(e->bdb, ukey, &ent) == BILLING_OK)
+			*refunded = 1;
+	}
+	return charged;
+}
+
 /*
- * A renewal that did not finish (subs_reconcile): charged → extend if the
- * upstream has not, then record; not charged → nothing happened.
+ * A renewal that did not finish (subs_reconcile, or the next renew run):
+ * the upstream's end date decides. Moved: charge what is missing (replays
+ * for what was charged) and record. Not moved: nothing charged → nothing
+ * happened; refunded → close it; charged → extend again, unless the
+ * upstream already accepted this attempt's extension (step "extended"),
+ * which is never sent twice: it stays open for a person.
  */
 int
 subs_reconcile_renew(const struct subs_env *e, long long jid, long long sub_id,
     struct subs_error *err)
 {
-	struct db_res		*s = NULL, *d = NULL;
+	struct db_res		*s = NULL, *j = NULL;
 	struct billing_account	 a;
-	struct billing_entry	 ent;
 	struct renewal		 rn = { 0 };
 	char			 end[16];
-	int			 rc = -1, transport = 0, charged;
+	int			 rc = -1, unknown = 0, charged, refunded, extended;
 
-	if (renew_load(e, sub_id, &s, &d) != 0 || d->nrows == 0 ||
-	    billing_account(e->bdb, db_cell_int(s, 0, 1), &a) != BILLING_OK ||
-	    renewal_prepare(e, s, d, &a, &rn) != 0) {
+	if (renew_load(e, sub_id, &s) != 0 ||
+	    db_run(e->db, Q_JOURNAL_GET, (struct db_param[]){ DB_I(jid) }, 1, &j) != 0 ||
+	    j->nrows != 1 || billing_account(e->bdb, db_cell_int(s, 0, 1), &a) != BILLING_OK ||
+	    renewal_prepare(e, s, &a, jid, &rn) != 0) {
 		subs_err_set(err, 500, NULL, "err.500");
 		goto out;
 	}
-	charged = billing_find(e->bdb, rn.keys[0], &ent) == BILLING_OK;
+	extended = strcmp(db_cell(j, 0, 5), "extended") == 0;
+	charged = renewal_charged(e, &rn, &refunded);
 	snprintf(end, sizeof(end), "%s", db_cell(s, 0, 10));
 	if (subs_upstream_has(e, db_cell(s, 0, 6), NULL, end, sizeof(end), err) < 0)
 		goto out;
 	if (strncmp(end, db_cell(s, 0, 10), 10) > 0) {
-		if (!charged && billing_charge_batch(e->bdb, rn.q, rn.n, rn.res) != BILLING_OK)
+		if (!refunded && renewal_charge(e, &rn) != BILLING_OK)
 			goto out;
 		rc = renew_done(e, s, jid, end, rn.gross);
 	} else if (!charged) {
 		rc = subs_journal_close(e, jid, "undone") == 0 ? 0 : -1;
-	} else if (extend(e, s, end, &transport, err) == 0)
+	} else if (refunded) {
+		/* Died while refunding: the rest of the refund, then closed. */
+		rc = renew_undone(e, s, jid, &rn, "the certificate authority refused to extend");
+	} else if (extended) {
+		subs_err(err, 502, NULL, NULL, "The certificate authority accepted the extension "
+		    "but LISTDOMAINS still shows the end date %s", db_cell(s, 0, 10));
+	} else if (extend(e, s, jid, end, &unknown, err) == 0)
 		rc = renew_done(e, s, jid, end, rn.gross);
-	else if (!transport && renew_refund(e, &rn) == 0) {
-		(void)subs_journal_close(e, jid, "undone");
-		rc = renew_failed(e, s, err->detail, 0);
-	}
+	else if (!unknown)
+		rc = renew_undone(e, s, jid, &rn, err->detail);
 out:
 	renewal_free(&rn);
 	db_res_free(s);
-	db_res_free(d);
+	db_res_free(j);
 	return rc;
 }
 
@@ -396,48 +549,119 @@ subs_renew(const struct subs_env *e, struct subs_job_stats *st, int progress)
 	    DB_S(today), DB_S(now) }, 4, renew_one, st, progress);
 }
 
-/* ---- expiry ---- */
+/* ---- expiry, and the revocations we ask for ---- */
 
-/* Revoke (upstream, then here) the certificates of rows r; their count, -1 on failure. */
-static long long
-revoke_rows(const struct subs_env *e, const struct db_res *r)
+/*
+ * !AutoRevokeSSL for certificate row id (upstream order number), and what
+ * the upstream said, recorded. Revoked is confirmed only by the upstream:
+ * "already revoked" (-21) here, or status 8 in GETLASTORDER (sync); an
+ * accepted request (0), a refusal or no answer leave it "revocation
+ * requested" with the upstream's words, and confirm-revocations asks again
+ * after revocation_confirm_delay. 1 when it is confirmed, 0 when requested
+ * (or another run checked it since the cutoff), -1 on a database error.
+ */
+int
+subs_revoke_cert(const struct subs_env *e, long long id, long long order_number, int code_reason,
+    const char *reason)
 {
 	struct caas_result	 res;
-	char			 num[24], now[CLOCK_SQL_LEN];
-	long long		 n = 0;
-	int			 rc;
+	char			 num[24], now[CLOCK_SQL_LEN], note[256], cutoff[CLOCK_SQL_LEN];
+	const char		*status = NULL;
+	long long		 code = -1;
+	struct db_res		*r = NULL;
+	int			 rc, done = 0;
 
-	for (size_t i = 0; i < r->nrows; i++) {
-		snprintf(num, sizeof(num), "%lld", db_cell_int(r, i, 1));
-		rc = caas_revoke(e->conf, num, REASON_CESSATION, "cessationOfOperation", &res);
-		if (rc != CAAS_OK && !(rc == CAAS_REFUSED && res.error_code == -4)) {
-			log_warnx("revoking %s: %s", num, res.detail);
-			caas_result_free(&res);
-			return -1;
-		}
-		caas_result_free(&res);
-		subs_now(now);
-		if (db_run(e->db, Q_CERT_REVOKED, (struct db_param[]){ DB_S(now),
-		    DB_I(db_cell_int(r, i, 0)) }, 2, NULL) != 0)
-			return -1;
-		n++;
+
+	subs_now(now);
+	clock_sql(clock_now() - e->conf->revocation_confirm_delay, cutoff);
+	/* The claim first: a row another run checked since the cutoff is not ours. */
+	if (db_run(e->db, Q_CERT_REVOKE_CLAIM, (struct db_param[]){ DB_S(now), DB_S(now), DB_I(id),
+	    DB_S(cutoff) }, 4, &r) != 0) {
+		db_res_free(r);
+		return -1;
 	}
+	rc = r->affected == 1;
+	db_res_free(r);
+	if (!rc)
+		return 0;
+	snprintf(num, sizeof(num), "%lld", order_number);
+	rc = caas_revoke(e->conf, num, code_reason, reason, &res);
+	subs_upstream_drift(e, "!AutoRevokeSSL", res.drift);
+	if (rc == CAAS_OK)
+		snprintf(note, sizeof(note), "revocation accepted by the certificate authority");
+	else if (rc == CAAS_REFUSED && res.error_code == CAAS_REVOKE_ALREADY) {
+		snprintf(note, sizeof(note), "revoked (the certificate authority confirms)");
+		status = "revoked", code = 8, done = 1;
+	} else if (rc == CAAS_REFUSED && res.error_code == CAAS_REVOKE_REJECTED) {
+		snprintf(note, sizeof(note), "the certificate authority rejected this order: "
+		    "there is no certificate to revoke");
+		status = "rejected", code = 7, done = 1;
+	} else
+		snprintf(note, sizeof(note), "not confirmed yet: %.200s", res.detail);
+	caas_result_free(&res);
+	if (db_run(e->db, Q_CERT_REVOKE_OUTCOME, (struct db_param[]){ status ? DB_S(status) : DB_NUL,
+	    code >= 0 ? DB_I(code) : DB_NUL, DB_S(note), DB_S(now), DB_I(id) }, 5, NULL) != 0)
+		return -1;
+	return done;
+}
+
+/* Ask the revocation of every certificate of stmt's pages (keyset by id);
+ * how many were asked, -1 on a database error. */
+static long long
+revoke_pages(const struct subs_env *e, int stmt, struct db_param *p, size_t np)
+{
+	struct db_res	*r = NULL;
+	long long	 n = 0, after = 0;
+	size_t		 got;
+
+	do {
+		p[np - 1] = DB_I(after);
+		if (db_run(e->db, stmt, p, np, &r) != 0)
+			return -1;
+		got = r->nrows;
+		for (size_t i = 0; i < got; i++, n++) {
+			after = db_cell_int(r, i, 0);
+			if (subs_revoke_cert(e, after, db_cell_int(r, i, 1), REASON_CESSATION,
+			    "cessationOfOperation") < 0) {
+				db_res_free(r);
+				return -1;
+			}
+		}
+		db_res_free(r);
+		r = NULL;
+	} while (got == CERTS_PAGE);
 	return n;
 }
 
-static int
-suspend(const struct subs_env *e, const char *acct)
+int
+subs_confirm_revocations(const struct subs_env *e, struct subs_job_stats *st)
 {
-	struct caas_result	 res;
-	struct subs_error	 err;
-	const char		*f[] = { "acmeAccountID", acct, NULL };
-	int			 rc = subs_upstream(e, "SUSPENDACCOUNT", f, &res, NULL, &err);
+	struct db_res	*r = NULL;
+	char		 cutoff[CLOCK_SQL_LEN];
+	long long	 after = 0;
+	size_t		 got;
+	int		 rc;
 
-	if (rc != 0 && res.http_status >= 400 && (strcmp(res.type, "accountSuspended") == 0 ||
-	    strcmp(res.type, "accountDeactivated") == 0))
-		rc = 0;
-	caas_result_free(&res);
-	return rc;
+	clock_sql(clock_now() - e->conf->revocation_confirm_delay, cutoff);
+	do {
+		if (db_run(e->db, Q_CERTS_REVOKE_DUE, (struct db_param[]){ DB_S(cutoff), DB_S(cutoff),
+		    DB_I(after) }, 3, &r) != 0)
+			return -1;
+		got = r->nrows;
+		for (size_t i = 0; i < got; i++) {
+			after = db_cell_int(r, i, 0);
+			st->seen++;
+			rc = subs_revoke_cert(e, after, db_cell_int(r, i, 1), REASON_CESSATION,
+			    "cessationOfOperation");
+			if (rc > 0)
+				st->done++;
+			else if (rc < 0)
+				st->failed++;
+		}
+		db_res_free(r);
+		r = NULL;
+	} while (got == 100);
+	return 0;
 }
 
 /*
@@ -448,10 +672,11 @@ suspend(const struct subs_env *e, const char *acct)
 static int
 expire_one(const struct subs_env *e, long long id, struct subs_job_stats *st)
 {
-	struct db_res	*s = NULL, *r = NULL;
-	char		 now[CLOCK_SQL_LEN], end[CLOCK_SQL_LEN + 8], today[16], dedup[96];
-	long long	 revoked;
-	int		 rc = -1;
+	struct db_res		*s = NULL, *r = NULL;
+	struct subs_error	 err;
+	char			 now[CLOCK_SQL_LEN], end[CLOCK_SQL_LEN + 8], today[16], dedup[96];
+	long long		 revoked;
+	int			 rc = -1;
 
 	day_of(clock_now(), today);
 	if (db_run(e->db, Q_SUB_GET_ANY, (struct db_param[]){ DB_I(id) }, 1, &s) != 0 || s->nrows != 1)
@@ -463,11 +688,11 @@ expire_one(const struct subs_env *e, long long id, struct subs_job_stats *st)
 	snprintf(end, sizeof(end), "%.10s 00:00:00", db_cell(s, 0, 10));
 	/* Suspended first, so nothing new is issued; then synced, so the
 	 * certificates issued since the last sync are revoked too. */
-	if (db_cell(s, 0, 6) != NULL && (suspend(e, db_cell(s, 0, 6)) != 0 ||
-	    subs_sync_locked(e, id) != 0))
+	if (db_cell(s, 0, 6) != NULL && (subs_upstream_set_status(e, "SUSPENDACCOUNT",
+	    db_cell(s, 0, 6), db_cell(s, 0, 7), &err) != 0 || subs_sync_locked(e, id) != 0))
 		goto out;
-	if (db_run(e->db, Q_CERTS_OUTLIVING, (struct db_param[]){ DB_I(id), DB_S(end) }, 2, &r) != 0 ||
-	    (revoked = revoke_rows(e, r)) < 0)
+	if ((revoked = revoke_pages(e, Q_CERTS_OUTLIVING, (struct db_param[]){ DB_I(id), DB_S(end),
+	    DB_I(0) }, 3)) < 0)
 		goto out;
 	subs_now(now);
 	if (db_run(e->db, Q_SUB_EXPIRE, (struct db_param[]){ DB_S(now), DB_S(now), DB_I(id) }, 3, NULL) != 0)
@@ -502,8 +727,8 @@ close_term_one(const struct subs_env *e, long long id, struct subs_job_stats *st
 	    db_cell(s, 0, 17) == NULL)
 		goto out;
 	snprintf(end, sizeof(end), "%.10s 00:00:00", db_cell(s, 0, 17));
-	if (db_run(e->db, Q_CERTS_OUTLIVING_REMOVED, (struct db_param[]){ DB_I(id), DB_S(end),
-	    DB_S(end) }, 3, &r) != 0 || (revoked = revoke_rows(e, r)) < 0 ||
+	if ((revoked = revoke_pages(e, Q_CERTS_OUTLIVING_REMOVED, (struct db_param[]){ DB_I(id),
+	    DB_S(end), DB_S(end), DB_I(0) }, 4)) < 0 ||
 	    db_run(e->db, Q_SUB_PREVTERM_CLOSED, (struct db_param[]){ DB_I(id) }, 1, NULL) != 0)
 		goto out;
 	st->certs_updated += revoked;

@@ -144,6 +144,10 @@ cert_rows(xmlNodePtr list, const struct db_res *r, int with_sub)
 		m_time(n, "not_before", db_cell(r, i, 3));
 		m_time(n, "not_after", db_cell(r, i, 4));
 		m_text(n, "status", db_cell(r, i, 5));
+		/* Asked, not yet confirmed by the upstream (docs/upstream.md). */
+		m_bool(n, "revocation_requested", db_cell(r, i, 8) != NULL &&
+		    (strcmp(db_cell(r, i, 5), "valid") == 0 || strcmp(db_cell(r, i, 5), "pending") == 0));
+		m_time(n, "revocation_requested_at", db_cell(r, i, 8));
 		if (with_sub) {
 			m_int(n, "subscription_id", db_cell_int(r, i, 6));
 			m_text(n, "subscription", db_cell(r, i, 7));

@@ -61,6 +61,11 @@ is "pre-validations page 200" "$HTTP_STATUS" 200
 http GET /prevalidations -H "Accept: application/json"
 is "pre-validations list the demo organization" "$(jq -r '.organizations[0].name' "$HTTP_BODY")" "Demo Org SARL"
 is "OV approved, DV none" "$(jq -c '[.organizations[0].prevalidations[] | .status]' "$HTTP_BODY")" '["none","approved","approved"]'
+OV_ANCHOR=$(jq -r '.organizations[0].prevalidations[] | select(.level == "OV") | .upstream_id' "$HTTP_BODY")
+check "the OV pre-validation has the upstream's reference (an anchor order number)" grep -qE '^[0-9]+$' <<<"$OV_ANCHOR"
+is "DV has none" "$(jq -r '.organizations[0].prevalidations[] | select(.level == "DV") | .upstream_id' "$HTTP_BODY")" null
+http GET /prevalidations
+like "the page shows it as the CA reference" "$(cat "$HTTP_BODY")" "CA reference $OV_ANCHOR"
 
 http GET "/organizations/$DEMO_ORG_ID"
 is "own organization page 200" "$HTTP_STATUS" 200

@@ -39,4 +39,44 @@ sed "s|^caas_api_base = https://|caas_api_base = http://|" "$CENTER_CONF" >"$TES
 rc=0; out=$("$CAASCTL" -f "$TEST_TMP/http.conf" upstream-servers 2>&1) || rc=$?
 like "a plain-HTTP upstream is refused at start" "$out" "caas_api_base must be https"
 
+# ---- caasctl upstream-check, the preflight (docs/upstream.md)
+. "$ROOT/tests/integration/subs.bash"
+ACCT=$(upstream PREREGISTER "serverUrl=$ACME_DV_URL" years=1 | jq -r '.Accounts[0].acmeAccountID')
+check "a test account at the upstream for the quote" test -n "$ACCT" -a "$ACCT" != null
+{ cat "$CENTER_CONF"; echo "upstream_check_account = $ACCT"; echo "upstream_check_domain = check.t45.test"; } \
+	>"$TEST_TMP/check.conf"
+mark=$(last_call)
+rc=0; out=$("$CAASCTL" -f "$TEST_TMP/check.conf" upstream-check 2>&1) || rc=$?
+is "upstream-check passes against the bundled CA" "$rc" 0
+like "it checks the login" "$out" "ok   login     $CAAS_API_BASE as $CAAS_LOGIN"
+like "a server for every level" "$out" "ok   servers   DV $ACME_DV_URL, OV $ACME_OV_URL, QWAC $ACME_QWAC_URL"
+like "LISTACCOUNTS page 0 size 1" "$out" "ok   accounts  LISTACCOUNTS page 0 size 1: 1 account(s)"
+like "a quote, parsed to the cent with its currency" "$out" "ok   quote     ADDDOMAIN quoteOnly=Y for check.t45.test: 10.00 EUR (nothing bought)"
+like "it ends with the count of failures" "$out" "upstream-check: 0 checks failed"
+is "its calls: LISTSERVERS, LISTACCOUNTS (page, size), ADDDOMAIN quoteOnly" \
+	"$(calls_since "$mark" | awk -F'\t' '{ print $3 ":" $5 }' | paste -sd' ' -)" \
+	"LISTSERVERS:action,loginName,loginPassword LISTACCOUNTS:action,loginName,loginPassword,page,size ADDDOMAIN:acmeAccountID,action,domainName,loginName,loginPassword,quoteOnly"
+is "nothing was bought: the test account has no domain" "$(up_domains "$ACCT")" ""
+rc=0; out=$("$CAASCTL" -f "$TEST_TMP/bad.conf" upstream-check 2>&1) || rc=$?
+is "with a wrong password upstream-check fails (exit 1)" "$rc" 1
+like "the login check fails with the upstream's words" "$out" "FAIL login     Incorrect login details"
+check "the password is not printed" bash -c "! grep -q not-the-password-at-all <<<'$out'"
+
+# Contract drift: an answer of a kind the documentation lacks is counted.
+printf 'GETLASTORDER before 409\n' >"$STACK_DIR/run/ca-fault"
+SUB=$(sql "SELECT id FROM subscriptions WHERE status = 'active' AND acme_account_id IS NOT NULL ORDER BY id LIMIT 1")
+if [[ -z "$SUB" ]]; then
+	api "$DEMO_DEPOSIT_API_KEY" POST /api/v1/subscriptions "{\"type\":\"DV\",\"name\":\"t45\",\"domains\":[\"t45-$$.demo.test\"],\"idempotency_key\":\"t45-$$\"}"
+	SUB=$(j .id)
+fi
+before=$(sql "SELECT COALESCE(SUM(count), 0) FROM upstream_drift WHERE action = 'GETLASTORDER'")
+ctl sync --subscription "$SUB" >/dev/null 2>&1
+check "the fault fired" test ! -e "$STACK_DIR/run/ca-fault"
+is "the undocumented kind is counted as drift for GETLASTORDER" \
+	"$(sql "SELECT SUM(count) FROM upstream_drift WHERE action = 'GETLASTORDER'")" $((before + 1))
+rc=0; out=$("$CAASCTL" -f "$TEST_TMP/check.conf" upstream-check 2>&1) || rc=$?
+like "upstream-check shows the drift per action" "$out" "warn drift     GETLASTORDER: $((before + 1)) answer(s) off contract"
+like "naming what was off" "$out" 'undocumented problem type "urn:sectigo:params:acme:error:undocumentedKind"'
+is "drift is reported, not a failed check" "$rc" 0
+
 done_testing

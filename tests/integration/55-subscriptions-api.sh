@@ -143,16 +143,38 @@ api "$DEPKEY" POST "/api/v1/subscriptions/$SUB/domains" "{\"domain\":\"$D3\"}"
 is "adding it twice is refused" "$HTTP_STATUS/$(j .error.field)" "400/domain"
 is "and charged once" "$(balance "$DEP")" $((94000 - 822))
 
-# ---- delete within 30 days: full refund, the certificate revoked
+# ---- delete within 30 days: full refund, the certificate's revocation asked, then confirmed
 api "$DEPKEY" DELETE "/api/v1/subscriptions/$SUB/domains/$D1ID"
 is "deleting within 30 days refunds the net price" "$HTTP_STATUS $(j .refund_cents)" "200 2500"
-is "and says one certificate was revoked" "$(j .revoked_certificates)" 1
+is "and says one certificate's revocation was requested" "$(j .revoked_certificates)" 1
 is "the deposit got 2500 + 500 VAT back" "$(balance "$DEP")" $((94000 - 822 + 3000))
 is "the refund is in the ledger against the domain" \
 	"$(sql "SELECT kind, net_cents, vat_cents FROM ledger WHERE domain_ref = $D1ID AND kind = 'refund'" | tr '\t' ' ')" "refund 2500 500"
 api "$DEPKEY" GET "/api/v1/subscriptions/$SUB"
 is "the domain shows removed" "$(j ".domains[] | select(.id == $D1ID) | .status")" removed
-is "its certificate shows revoked" "$(j ".certificates[] | select(.reference == \"$REF\") | .status")" revoked
+is "its certificate shows valid, revocation requested (not assumed revoked)" \
+	"$(j ".certificates[] | select(.reference == \"$REF\") | \"\(.status) \(.revocation_requested)\"")" "valid true"
+ctl sync --subscription "$SUB" >/dev/null
+is "the upstream did not revoke on removal (reseller_remove_revokes = no): still valid after sync" \
+	"$(sql "SELECT status_code FROM certificates WHERE reference = '$REF'")" 6
+out=$(ctl confirm-revocations)
+like "confirm-revocations waits for revocation_confirm_delay" "$out" "confirm-revocations: 0 due"
+mark=$(last_call)
+out=$(ctl confirm-revocations --now "$(date -u -d '+2 hours' '+%F %T')")
+is "!AutoRevokeSSL carries orderNumber, codeReason, revocationReason, responseFormat" \
+	"$(calls_since "$mark" | awk -F'\t' '$2 == "AutoRevokeSSL" { print $4 " " $5 }')" \
+	"200 codeReason,loginName,loginPassword,orderNumber,responseFormat,revocationReason"
+like "an hour later confirm-revocations asks !AutoRevokeSSL, which accepts" "$out" \
+	"1 due, 0 confirmed revoked, 1 still requested"
+is "accepted is not confirmed: still valid, revocation requested, the upstream's answer noted" \
+	"$(sql "SELECT CONCAT(status, ' ', revocation_requested_at IS NOT NULL, ' ', revocation_note) FROM certificates WHERE reference = '$REF'")" \
+	"valid 1 revocation accepted by the certificate authority"
+out=$(ctl confirm-revocations --now "$(date -u -d '+4 hours' '+%F %T')")
+like "asked again later, the upstream answers already revoked: confirmed" "$out" "1 due, 1 confirmed revoked"
+is "the certificate is revoked, confirmed by the upstream (8)" \
+	"$(sql "SELECT CONCAT(status, ' ', status_code) FROM certificates WHERE reference = '$REF'")" "revoked 8"
+is "and its note says the upstream confirms" \
+	"$(sql "SELECT revocation_note FROM certificates WHERE reference = '$REF'")" "revoked (the certificate authority confirms)"
 ctl sync --subscription "$SUB" >/dev/null
 is "the upstream says revoked too (after sync)" "$(sql "SELECT status_code FROM certificates WHERE reference = '$REF'")" 8
 check "the CA revoked it: openssl verify with the CRL fails" bash -c \
@@ -189,7 +211,7 @@ is "GET /api/v1/account for the monthly customer" "$(j '"\(.type) \(.currency)"'
 
 # ---- OV: an organization with an approved pre-validation for OV only
 ORG=$(ctl org-add --account "$DEP" --name "Shop $R SAS" --city Lyon --country FR)
-ctl preval-set --org "$ORG" --level OV --status approved >/dev/null
+preval_approve "$ORG" OV >/dev/null
 api "$DEPKEY" POST /api/v1/subscriptions "{\"type\":\"OV\",\"name\":\"OV $R\",\"domains\":[\"ov.$R.test\"],\"idempotency_key\":\"k-$R-ov\"}"
 is "OV without an organization is a 400 naming it" "$HTTP_STATUS/$(j .error.field)" "400/organization_id"
 api "$DEPKEY" POST /api/v1/subscriptions "{\"type\":\"OV\",\"organization_id\":$ORG,\"name\":\"OV $R\",\"domains\":[\"ov.$R.test\"],\"idempotency_key\":\"k-$R-ov\"}"

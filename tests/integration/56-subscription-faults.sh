@@ -35,8 +35,14 @@ for point in after-insert after-preregister after-adddomain after-charge; do
 	sub=$(sql "SELECT id FROM subscriptions WHERE account_id = $ACC AND idempotency_key = '$R-c$n'")
 	is "create killed at $point: the subscription is pending with an open journal" \
 		"$(sql "SELECT s.status, j.state FROM subscriptions s JOIN journal j ON j.subscription_id = s.id WHERE s.id = '$sub'" | tr '\t' ' ')" "pending open"
+	mark=$(last_call)
 	out=$(ctl reconcile --min-age 0)
 	like "reconcile undoes it" "$out" "1 undone"
+	if [[ "$point" != after-insert ]]; then
+		is "create killed at $point: the undo deactivates every ACME account of the key" \
+			"$(calls_since "$mark" | awk -F'\t' '$3 == "DEACTIVATEACCOUNT" { print $4 " " $5 }')" \
+			"200 acmeAccountID,action,includeAdditionalAccounts,loginName,loginPassword"
+	fi
 	is "create killed at $point: after reconcile the subscription failed, its domains too" \
 		"$(sql "SELECT CONCAT(s.status, '/', GROUP_CONCAT(DISTINCT d.status)) FROM subscriptions s JOIN subscription_domains d ON d.subscription_id = s.id WHERE s.id = $sub")" "failed/failed"
 	is "create killed at $point: the customer is not charged" "$(net_charged "$sub")" 0

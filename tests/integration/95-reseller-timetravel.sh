@@ -2,8 +2,10 @@
 # The reseller API's time rules with the server's clock moved, not the data:
 # a second ca-fcgi of the test stack runs with CAAS_NOW pinned (clock.c), on
 # its own FastCGI socket, restarted for each instant, spoken to directly with
-# cgi-fcgi. REMOVEDOMAIN 29 days after the add refunds it and revokes its
-# certificate, 31 days after neither; EXTENDDOMAINS only from 100 days before
+# cgi-fcgi, with reseller_remove_revokes = yes. REMOVEDOMAIN 29 days after the
+# add refunds it and revokes its certificate, 31 days after neither; on the
+# stack itself (reseller_remove_revokes = no, the default) a refunded removal
+# leaves the certificate valid; EXTENDDOMAINS only from 100 days before
 # to 30 days after the term's end, and a real one moves expiresAt a year;
 # caasctl-ca expire revokes a certificate that outlived its account's term,
 # once.
@@ -48,7 +50,9 @@ PIN_SOCK="$PIN_DIR/ca.sock"
 PIN_CONF="$PIN_DIR/ca.conf"
 PIN_PID=
 sed -e "s|^listen = .*|listen = unix:$PIN_SOCK|" -e "s|^pidfile = .*|pidfile = $PIN_DIR/ca-fcgi.pid|" \
-	-e "s|^workers = .*|workers = 1|" "$CA_CONF" >"$PIN_CONF"
+	-e "s|^workers = .*|workers = 1|" \
+	-e "s|^reseller_remove_revokes = .*|reseller_remove_revokes = yes|" "$CA_CONF" >"$PIN_CONF"
+grep -q '^reseller_remove_revokes = yes' "$PIN_CONF" || echo "reseller_remove_revokes = yes" >>"$PIN_CONF"
 
 pin_stop() {
 	if [[ -n "$PIN_PID" ]]; then
@@ -147,13 +151,21 @@ is "T0: ADDDOMAIN e.x.test on a second account" "$ST $(j .success)" "200 true"
 
 check "http-01 port $ACME_HTTP01_PORT is free" port_free
 L="$TEST_TMP/lego"
-for n in a b; do
+api ADDDOMAIN "acmeAccountID=$KA" domainName=d.x.test
+is "T0: ADDDOMAIN d.x.test" "$ST $(j .success)" "200 true"
+for n in a b d; do
 	client_ok "T0: lego gets a certificate for $n.x.test" "$TEST_TMP/lego-$n.log" \
 		lego_run "$L" --eab --kid="$KA" --hmac="$HA" -d "$n.x.test" run
 	openssl x509 -in "$L/certificates/$n.x.test.crt" -out "$TEST_TMP/$n.pem" 2>/dev/null
 done
 
-# ---- T0 + 29 days: removal within 30 days
+# ---- T0, the stack (reseller_remove_revokes = no): a refunded removal revokes nothing
+api REMOVEDOMAIN "acmeAccountID=$KA" domainName=d.x.test
+is "T0: REMOVEDOMAIN d.x.test answers success" "$ST $(j .success)" "200 true"
+is "T0: it is refunded" "$(sql "SELECT COUNT(*) FROM reseller_orders WHERE kind = 'REFUND' AND domain = 'd.x.test'")" 1
+is "T0: mode no: d.x.test's certificate is still valid" "$(cert_of d.x.test)" "valid -"
+
+# ---- T0 + 29 days: removal within 30 days (reseller_remove_revokes = yes)
 check "a ca-fcgi pinned at T0+29 days starts on its own socket" pin_start "$(at "+29 days")"
 papi REMOVEDOMAIN "acmeAccountID=$KA" domainName=a.x.test
 is "T0+29: REMOVEDOMAIN a.x.test answers success" "$ST $(j '[.success, .Domains[0].domainName] | join(" ")')" \
@@ -163,7 +175,7 @@ is "T0+29: a REFUND order of the add's cost, dated T0+29" \
 		WHERE r.kind = 'REFUND' AND r.domain = 'a.x.test' AND a.order_number = '$ADD_A'")" "0 $(day "+29 days")"
 papi LISTDOMAINS "acmeAccountID=$KA"
 is "T0+29: LISTDOMAINS no longer lists a.x.test" "$(j '[.Domains[].domainName] | join(",")')" b.x.test
-papi GETLASTORDER "acmeAccountID=$KA" domainName=a.x.test
+papi GETLASTORDER "acmeAccountID=$KA" "filter=domainName = a.x.test"
 is "T0+29: GETLASTORDER shows a.x.test's certificate revoked (8)" "$(j '.Orders[0].statusCode')" 8
 is "T0+29: revoked for cessationOfOperation" "$(cert_of a.x.test)" "revoked 5"
 check "the CRL is fetched" fetch_crl
@@ -176,7 +188,7 @@ is "T0+31: REMOVEDOMAIN b.x.test answers success" "$ST $(j .success)" "200 true"
 is "T0+31: no refund row for b.x.test" \
 	"$(sql "SELECT COUNT(*) FROM reseller_orders WHERE kind = 'REFUND' AND domain = 'b.x.test'")" 0
 is "T0+31: b.x.test's certificate is still valid" "$(cert_of b.x.test)" "valid -"
-papi GETLASTORDER "acmeAccountID=$KA" domainName=b.x.test
+papi GETLASTORDER "acmeAccountID=$KA" "filter=domainName = b.x.test"
 is "T0+31: GETLASTORDER shows it valid (6)" "$(j '.Orders[0].statusCode')" 6
 fetch_crl
 like "T0+31: b.x.test's leaf verifies with the CRL" "$(verify_crl "$TEST_TMP/b.pem")" ": OK"
@@ -184,28 +196,28 @@ like "T0+31: b.x.test's leaf verifies with the CRL" "$(verify_crl "$TEST_TMP/b.p
 # ---- the extension window, around the term's end
 check "restarted at term_end-101 days" pin_start "$(at "$TERM_END -101 days 12:00")"
 papi EXTENDDOMAINS "acmeAccountID=$KB" years=1 quoteOnly=Y
-refused "EXTENDDOMAINS quote 101 days before the end" 403 extensionWindow
+refused "EXTENDDOMAINS quote 101 days before the end" 400 malformed
 check "restarted at term_end-100 days" pin_start "$(at "$TERM_END -100 days 12:00")"
 papi EXTENDDOMAINS "acmeAccountID=$KB" years=1 quoteOnly=Y
-is "EXTENDDOMAINS quote 100 days before the end is accepted" "$ST $(j .success) $(j .cost)" "200 true 10.00"
+is "EXTENDDOMAINS quote 100 days before the end is accepted" "$ST $(j .success) $(j .cost)" "200 true 10"
 check "restarted at term_end+30 days" pin_start "$(at "$TERM_END +30 days 12:00")"
 papi EXTENDDOMAINS "acmeAccountID=$KB" years=1 quoteOnly=Y
 is "EXTENDDOMAINS quote 30 days after the end is accepted" "$ST $(j .success)" "200 true"
 check "restarted at term_end+31 days" pin_start "$(at "$TERM_END +31 days 12:00")"
 papi EXTENDDOMAINS "acmeAccountID=$KB" years=1 quoteOnly=Y
-refused "EXTENDDOMAINS quote 31 days after the end" 403 extensionWindow
+refused "EXTENDDOMAINS quote 31 days after the end" 400 malformed
 is "the quotes changed nothing" "$(sql "SELECT term_end FROM eab_keys WHERE kid = '$KB'")/$(sql "SELECT COUNT(*)
 	FROM reseller_orders o JOIN eab_keys e ON e.id = o.eab_id WHERE e.kid = '$KB' AND o.kind = 'EXTEND'")" "$TERM_END/0"
 
 check "restarted at term_end-10 days" pin_start "$(at "$TERM_END -10 days 12:00")"
 papi LISTDOMAINS "acmeAccountID=$KB"
-is "term_end-10: LISTDOMAINS expiresAt is the term's end" "$(j '[.Domains[] | .domainName + " " + .expiresAt] | join(",")')" \
-	"e.x.test ${TERM_END}T00:00:00Z"
+is "term_end-10: LISTDOMAINS expiresAt is the last second of the term's last day" "$(j '[.Domains[] | .domainName + " " + .expiresAt] | join(",")')" \
+	"e.x.test $(day "$TERM_END -1 day")T23:59:59Z"
 papi EXTENDDOMAINS "acmeAccountID=$KB" years=1 quoteOnly=N
 is "term_end-10: EXTENDDOMAINS answers success with an order" "$ST $(j .success) $(j '.orderNumber > 0')" "200 true true"
 papi LISTDOMAINS "acmeAccountID=$KB"
 is "term_end-10: LISTDOMAINS expiresAt moved by one year" "$(j '[.Domains[] | .domainName + " " + .expiresAt] | join(",")')" \
-	"e.x.test $(day "$TERM_END +1 year")T00:00:00Z"
+	"e.x.test $(day "$TERM_END +1 year -1 day")T23:59:59Z"
 
 # ---- the expiry job: an account whose term ends 10 days from today (it
 # was set up a year ago, with the clock there), a certificate issued today

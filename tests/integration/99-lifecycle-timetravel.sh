@@ -179,21 +179,32 @@ jobs
 
 # ---- E: expiry
 travel "$E"
+mark=$(last_call)
 jobs
+is "E: SUSPENDACCOUNT for the expired subscriptions, every ACME account of the key" \
+	"$(calls_since "$mark" | awk -F'\t' '$3 == "SUSPENDACCOUNT" { print $4 " " $5 }' | sort -u)" \
+	"200 acmeAccountID,action,includeAdditionalAccounts,loginName,loginPassword"
+is "E: !AutoRevokeSSL asked for the certificates that outlive their term (responseFormat=1)" \
+	"$(calls_since "$mark" | awk -F'\t' '$2 == "AutoRevokeSSL" { print $5 }' | sort -u)" \
+	"codeReason,loginName,loginPassword,orderNumber,responseFormat,revocationReason"
 like "E: run-jobs prints the expiry line" "$JOBS" "expire: "
 is "the expiry mails were sent in the same run" \
 	"$(sql "SELECT COUNT(*) FROM notifications WHERE account_id IN ($D, $M) AND kind = 'expired' AND status = 'sent'")" 2
 is "SD2 and SM are expired, SD is active" \
 	"$(sql "SELECT GROUP_CONCAT(status ORDER BY id) FROM subscriptions WHERE id IN ($SD, $SD2, $SM)")" "active,expired,expired"
-is "e1's certificate (SD2) is revoked" "$(cert_status "e1.$R.test")" revoked
-is "m1's certificate (SM) is revoked" "$(cert_status "m1.$R.test")" revoked
-is "d2's certificate (deleted domain of the renewed SD) is revoked at the old end" "$(cert_status "d2.$R.test")" revoked
-is "d1's certificate (SD, renewed) stays valid" "$(cert_status "d1.$R.test")" valid
+# Asked at expiry, revoked once the upstream says so (docs/upstream.md).
+asked() { sql "SELECT CONCAT(status, IF(revocation_requested_at IS NULL, '', ' requested')) FROM certificates WHERE domain = '$1' ORDER BY id DESC LIMIT 1"; }
+is "e1's certificate (SD2): its revocation is requested" "$(asked "e1.$R.test")" "valid requested"
+is "m1's certificate (SM): its revocation is requested" "$(asked "m1.$R.test")" "valid requested"
+is "d2's certificate (deleted domain of the renewed SD): revocation requested at the old end" \
+	"$(asked "d2.$R.test")" "valid requested"
+is "d1's certificate (SD, renewed) stays valid, nothing asked" "$(asked "d1.$R.test")" valid
 acct_of() { sql "SELECT acme_account_id FROM subscriptions WHERE id = $1"; }
 is "the upstream accounts of SD2 and SM are suspended" "$(up_status "$(acct_of "$SD2")") $(up_status "$(acct_of "$SM")")" "suspended suspended"
 ctl sync >/dev/null
-is "after sync the upstream agrees: e1, m1 and d2 revoked (status 8)" \
-	"$(sql "SELECT GROUP_CONCAT(status_code ORDER BY domain) FROM certificates WHERE domain IN ('e1.$R.test', 'm1.$R.test', 'd2.$R.test')")" "8,8,8"
+is "after sync the upstream confirms: e1, m1 and d2 revoked (status 8)" \
+	"$(sql "SELECT GROUP_CONCAT(CONCAT(status, ' ', status_code) ORDER BY domain) FROM certificates WHERE domain IN ('e1.$R.test', 'm1.$R.test', 'd2.$R.test')")" "revoked 8,revoked 8,revoked 8"
+is "d1's certificate (SD, renewed) still valid" "$(cert_status "d1.$R.test")" valid
 revoked=$(sql "SELECT COUNT(*) FROM certificates WHERE subscription_id IN ($SD, $SD2, $SM) AND status = 'revoked'")
 jobs
 is "expiring again changes nothing" \

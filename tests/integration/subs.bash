@@ -5,6 +5,18 @@
 
 sql() { mariadb --no-defaults -S "$MYSQL_SOCKET" -N center -e "$1"; }
 ctl() { "$CAASCTL" -f "$CENTER_CONF" "$@"; }
+# cactl ARGS...: the bundled CA's caasctl-ca (the upstream's side of the contract).
+cactl() { "$BUILD_DIR/fcgi/ca/caasctl-ca" -f "$STACK_DIR/etc/ca.conf" "$@"; }
+# preval_approve ORG LEVEL: the organization's pre-validation approved for LEVEL,
+# with an upstream pre-validation (anchor order number) made at the bundled CA.
+preval_approve() {
+	local anchor
+	anchor=$(cactl preval-add --level "$2" --org "org-$1" --org-city Paris --org-country FR)
+	ctl preval-set --org "$1" --level "$2" --status approved --upstream-id "$anchor"
+}
+# calls_since ID: the upstream calls the bundled CA logged after ID (caasctl-ca calls).
+calls_since() { cactl calls --since "$1"; }
+last_call() { cactl calls --last-id; }
 # j FILTER: jq on the last HTTP answer.
 j() { jq -r "$1" "$HTTP_BODY" 2>/dev/null; }
 balance() { sql "SELECT balance_cents FROM accounts WHERE id = $1"; }
@@ -33,8 +45,8 @@ up_domains() { upstream LISTDOMAINS "acmeAccountID=$1" | jq -r '[.Domains[]?.dom
 # up_status ACCOUNT: the upstream account's status (LISTACCOUNTS, first 20 pages).
 up_status() {
 	local page s
-	for page in $(seq 1 20); do
-		s=$(upstream LISTACCOUNTS "page=$page" | jq -r --arg k "$1" '.Accounts[] | select(.acmeAccountID == $k) | .accountStatus')
+	for page in $(seq 0 19); do
+		s=$(upstream LISTACCOUNTS "page=$page" "size=100" | jq -r --arg k "$1" '.Accounts[] | select(.acmeAccountID == $k) | .accountStatus')
 		[[ -n "$s" ]] && { echo "$s"; return; }
 	done
 }

@@ -2,7 +2,7 @@
 # The reseller API end to end, as a reseller uses it: PREREGISTER a DV key
 # over HTTPS, ADDDOMAIN a fresh name, certbot registers with the returned EAB
 # key and gets a certificate, GETLASTORDER lists it (valid, same serial),
-# REMOVEDOMAIN within 30 days revokes it (GETLASTORDER 8, the CRL lists it
+# REMOVEDOMAIN within 30 days and !AutoRevokeSSL revoke it (GETLASTORDER 8, the CRL lists it
 # with cessationOfOperation, openssl refuses it) and certbot can no longer
 # order the name (rejectedIdentifier).
 . "$ROOT/tests/lib.sh"
@@ -68,6 +68,19 @@ is "GETLASTORDER's serialNumber is the leaf's" "$(nozero "$(j '.Orders[0].serial
 api REMOVEDOMAIN "acmeAccountID=$KID" "domainName=$NAME"
 is "REMOVEDOMAIN within 30 days answers success" \
 	"$ST $(j '[.success, .Domains[0].domainName] | join(" ")')" "200 true $NAME"
+# The documentation does not say the upstream revokes on REMOVEDOMAIN: with the
+# stack's default (reseller_remove_revokes = no) the client asks !AutoRevokeSSL,
+# as the customer area's confirm-revocations does (docs/upstream.md).
+api GETLASTORDER "acmeAccountID=$KID"
+ORDER=$(j '[.Orders[] | select(.domainName == "'"$NAME"'") | .orderNumber|tostring][0]')
+if [[ "$(j '[.Orders[] | select(.domainName == "'"$NAME"'") | .statusCode|tostring][0]')" == 6 ]]; then
+	: >"$BODY"
+	ST=$(curl -sS --cacert "$ACME_CA_BUNDLE" -o "$BODY" -w '%{http_code}' "$CAAS_API_BASE/products/!AutoRevokeSSL" \
+		--data-urlencode "loginName=$CAAS_LOGIN" --data-urlencode "loginPassword=$CAAS_PASSWORD" \
+		--data-urlencode "orderNumber=$ORDER" --data-urlencode "codeReason=5" \
+		--data-urlencode "revocationReason=cessationOfOperation" --data-urlencode "responseFormat=1")
+	like "still valid after REMOVEDOMAIN: !AutoRevokeSSL revokes it (errorCode 0)" "$ST $(cat "$BODY")" "200 errorCode=0"
+fi
 api GETLASTORDER "acmeAccountID=$KID"
 is "GETLASTORDER now shows the certificate revoked (8)" \
 	"$(j '[.Orders[] | select(.domainName == "'"$NAME"'") | .statusCode|tostring] | join(" ")')" 8
