@@ -164,9 +164,11 @@ is "acme-caas-signer is in no other group" "$(id -nG acme-caas-signer)" "acme-ca
 is "ca_dir belongs to the signer, its group to the ACME server (tmpfiles.d)" \
 	"$(stat -c '%U:%G %a' /var/lib/acme-caas/ca)" "acme-caas-signer:acme-caas-ca 751"
 is "ca_dir/crl belongs to the ACME server" "$(stat -c '%U:%G %a' /var/lib/acme-caas/ca/crl)" "acme-caas-ca:acme-caas-ca 755"
-for s in center.dbpass:acme-caas ca.dbpass:acme-caas-cadb ca.eabkey:acme-caas-ca ca.reseller-pass:acme-caas-ca; do
-	is "the postinst made /etc/acme-caas/${s%%:*}, root:${s#*:} 0640" \
-		"$(stat -c '%U:%G %a' "/etc/acme-caas/${s%%:*}" 2>/dev/null)" "root:${s#*:} 640"
+for s in center.dbpass:root:acme-caas:640 ca.dbpass:root:acme-caas-cadb:640 ca.eabkey:root:acme-caas-ca:640 \
+	ca.reseller-pass:acme-caas-ca:acme-caas-ca:600; do
+	f=${s%%:*} want=${s#*:}
+	is "the postinst made /etc/acme-caas/$f, ${want%:*} ${want##*:}" \
+		"$(stat -c '%U:%G:%a' "/etc/acme-caas/$f" 2>/dev/null)" "$want"
 done
 check "the EAB key is 64 hex characters" grep -qxE '[0-9a-f]{64}' /etc/acme-caas/ca.eabkey
 
@@ -210,7 +212,7 @@ setkey() {
 	fi
 }
 # The upstream password: with the bundled CA on the same host, its reseller password.
-install -m 0640 -g acme-caas /etc/acme-caas/ca.reseller-pass /etc/acme-caas/caas.pass
+install -m 0600 -o acme-caas -g acme-caas /etc/acme-caas/ca.reseller-pass /etc/acme-caas/caas.pass
 # The TLS of this machine's test site is the stack's dev root.
 install -m 0644 "$ACME_CA_BUNDLE" /etc/acme-caas/test-tls-root.pem
 CC=/etc/acme-caas/center.conf CA=/etc/acme-caas/ca.conf
@@ -373,6 +375,12 @@ is "the same request from acme-caas-ca is answered" "$got" answered
 
 # ---- README step 6: nginx, the snippets in a server {} of an existing site
 N="$W/nginx"
+# What ca-locations.conf says it needs in http {} (the reseller API's allowlist and rate).
+CA_HTTP_NEEDS=
+grep -q '^[^#]*\$ca_reseller_allowed' /usr/share/acme-caas/nginx/ca-locations.conf &&
+	CA_HTTP_NEEDS+="    geo \$ca_reseller_allowed { default 0; 127.0.0.1 1; ::1 1; }"$'\n'
+grep -q '^[^#]*zone=ca_reseller' /usr/share/acme-caas/nginx/ca-locations.conf &&
+	CA_HTTP_NEEDS+="    limit_req_zone \$binary_remote_addr zone=ca_reseller:1m rate=50r/s;"$'\n'
 # Where the snippet does not serve the stylesheet itself, the server block does.
 STATIC_LOCATION=
 grep -q '^[[:space:]]*location [^#]*/static/' /usr/share/acme-caas/nginx/center-locations.conf ||
@@ -395,6 +403,7 @@ http {
     scgi_temp_path $N/scgi;
     upstream center_fcgi { server unix:/run/acme-caas/center.sock; }
     upstream ca_fcgi { server unix:/run/acme-caas-ca/ca.sock; }
+$CA_HTTP_NEEDS
 
     # The existing site, which mounts the customer area.
     server {
@@ -439,8 +448,12 @@ is "the existing site still answers its own path" \
 is "static files are served" "$(curl -sS -o /dev/null -w '%{http_code}' "${CURL[@]}" "$SITE$BASE/static/center.css")" 200
 is "the CA's directory answers through ca-locations.conf" \
 	"$(curl -sS "${CURL[@]}" "$CA_BASE/v2/DV" | jq -r .newNonce)" "$CA_BASE/v2/DV/new-nonce"
-check "the upstream check passes (caasctl upstream-servers as acme-caas)" \
+check "caasctl upstream-servers as acme-caas lists the installed CA's directories" \
 	bash -c "runuser -u acme-caas -- caasctl upstream-servers | grep -q '$CA_BASE/v2/DV'"
+if runuser -u acme-caas -- caasctl help 2>&1 | grep -q upstream-check; then
+	out=$(runuser -u acme-caas -- caasctl upstream-check 2>&1)
+	like "caasctl upstream-check as acme-caas: no check fails" "$out" "upstream-check: 0 checks failed"
+fi
 
 # ---- README step 7: the first login, a subscription, certbot, the certificate
 PW="$W/pw"

@@ -73,6 +73,11 @@ main(void)
 	write_file(dbpass, "db-secret\n");
 	write_file(eab, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
 	write_file(rpass, "reseller-secret-0123456789\n");
+	/* ca-fcgi refuses a reseller password anyone but its owner may read. */
+	if (chmod(rpass, 0600) == -1) {
+		perror(rpass);
+		return 1;
+	}
 	{
 		char	 text[1024];
 
