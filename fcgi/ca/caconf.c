@@ -148,8 +148,9 @@ ca_conf_load_secrets(struct ca_conf *c, const char *path, const char *prog, unsi
 		fatalx("config: %s: set both reseller_login and reseller_password_file, or neither", path);
 	if (secrets & CA_SECRET_DB)
 		c->db_password = conf_secret_or_exit(c->db_password_file);
+	/* Every program checks the mode (a stat, not a read), even those that never read it. */
+	secret_mode_or_exit(c->reseller_password_file);
 	if (secrets & CA_SECRET_RESELLER) {
-		secret_mode_or_exit(c->reseller_password_file);
 		c->reseller_password = conf_secret_or_exit(c->reseller_password_file);
 		if (c->reseller_password != NULL && strlen(c->reseller_password) < 16)
 			fatalx("config: %s: at least 16 characters", c->reseller_password_file);

@@ -93,17 +93,22 @@ main(void)
 	is_int(load_in_child(CA_SECRET_DB), 10 + 1, "the validator's set: the database password only");
 	is_int(load_in_child(0), 10, "the signer's set: none of them");
 
-	/* The files a program does not need may be unreadable: here, absent. */
+	/* The files a program does not need may be unreadable: here, absent. The
+	 * reseller password stays: every program checks its mode (a stat). */
 	unlink(eab);
-	unlink(rpass);
-	is_int(load_in_child(CA_SECRET_DB), 11, "without the EAB key and reseller password files, the validator still loads");
+	is_int(load_in_child(CA_SECRET_DB), 11, "without the EAB key file, the validator still loads");
 	unlink(dbpass);
-	is_int(load_in_child(0), 10, "without any secret file, the signer still loads");
+	is_int(load_in_child(0), 10, "without the database password and EAB key files, the signer still loads");
+	chmod(rpass, 0640);
+	ok(load_in_child(0) > 0 && load_in_child(0) < 10,
+	    "but even the signer refuses a reseller password file its group may read");
+	chmod(rpass, 0600);
 	ok(load_in_child(CA_SECRET_DB) != 11 && load_in_child(CA_SECRET_DB) > 0,
 	    "a program that needs the database password stops when it is missing");
 	ok(load_in_child(CA_SECRET_EAB) > 0 && load_in_child(CA_SECRET_EAB) < 10,
 	    "and one that needs the EAB key stops without it");
 
+	unlink(rpass);
 	unlink(conf);
 	rmdir(dir);
 	return tap_done();
