@@ -44,6 +44,7 @@ struct ca_conf {
 	/* ca-signer */
 	char	*signer_socket;
 	char	*signer_pidfile;
+	char	*signer_clients;	/* "user,…": who may connect besides root and the signer */
 	char	*ca_dir;		/* root.pem, root.key (init only), issuing.pem, issuing.key */
 	long	 validity_days;
 	char	*crl_url;
@@ -67,9 +68,23 @@ struct ca_conf {
 	unsigned char nonce_key[32];	/* HMAC-SHA256(eab_key, "acme-nonce-v1"): signs nonces */
 };
 
+/* The secret files a program reads: each program loads only its own. */
+#define CA_SECRET_DB		0x1	/* db_password_file */
+#define CA_SECRET_EAB		0x2	/* eab_key_file (and the nonce key derived from it) */
+#define CA_SECRET_RESELLER	0x4	/* reseller_password_file */
+#define CA_SECRET_ALL		0x7
+
 /* Load path (or $CA_CONFIG, or /etc/acme-caas/ca.conf); exits with the reason on error.
- * prog is the log prefix ("ca", "ca-signer", …). */
+ * prog is the log prefix ("ca", "ca-signer", …). Reads every secret file. */
 void		 ca_conf_load(struct ca_conf *, const char *path, const char *prog);
+/*
+ * The same, reading only the secret files named in secrets (CA_SECRET_*):
+ * the others are neither opened nor required, so the signer runs without
+ * any access to the database password or the EAB key, and the validator
+ * with the database password alone.
+ */
+void		 ca_conf_load_secrets(struct ca_conf *, const char *path, const char *prog,
+		    unsigned int secrets);
 void		 ca_conf_free(struct ca_conf *);
 struct db	*ca_db_open(const struct ca_conf *, const char *const *sqls, size_t n, int multi);
 

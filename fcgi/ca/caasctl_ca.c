@@ -274,7 +274,8 @@ main(int argc, char *argv[])
 		usage(2);
 	if (strcmp(argv[i], "help") == 0 || strcmp(argv[i], "--help") == 0)
 		usage(0);
-	ca_conf_load(&conf, path, "caasctl-ca");
+	/* The reseller password is ca-fcgi's alone. */
+	ca_conf_load_secrets(&conf, path, "caasctl-ca", CA_SECRET_DB | CA_SECRET_EAB);
 	log_init("caasctl-ca", 0, LOG_LVL_INFO);
 	if (strcmp(argv[i], "migrate") == 0) {
 		struct db_conf dc = { .host = conf.db_host, .port = (unsigned int)conf.db_port,

@@ -22,10 +22,21 @@
 #include "log.h"
 #include "metrics.h"
 
+/* The installation's directories, from configure (Makefile.am: AM_CPPFLAGS). */
+#ifndef CAAS_DATADIR
+#define CAAS_DATADIR	"/usr/share/acme-caas"
+#endif
+#ifndef CAAS_CONFDIR
+#define CAAS_CONFDIR	"/etc/acme-caas"
+#endif
+#ifndef CAAS_STATEDIR
+#define CAAS_STATEDIR	"/var/lib/acme-caas"
+#endif
+
 #define K(n, t, d, lo, hi) { #n, t, offsetof(struct ca_conf, n), d, lo, hi }
 
 static const struct conf_key ca_keys[] = {
-	K(listen, CONF_STR, "unix:/run/acme-caas/ca.sock", 0, 0),
+	K(listen, CONF_STR, "unix:/run/acme-caas-ca/ca.sock", 0, 0),
 	K(workers, CONF_INT, "4", 1, 256),
 	K(pidfile, CONF_STR, NULL, 0, 0),
 	K(base_url, CONF_STR, NULL, 0, 0),
@@ -52,15 +63,16 @@ static const struct conf_key ca_keys[] = {
 	K(db_name, CONF_STR, "ca", 0, 0),
 	K(db_user, CONF_STR, "ca", 0, 0),
 	K(db_password_file, CONF_STR, NULL, 0, 0),
-	K(schema_dir, CONF_STR, "/usr/share/acme-caas/schema/ca", 0, 0),
+	K(schema_dir, CONF_STR, CAAS_DATADIR "/schema/ca", 0, 0),
 	K(eab_key_file, CONF_STR, NULL, 0, 0),
-	K(signer_socket, CONF_STR, "/run/acme-caas/signer.sock", 0, 0),
+	K(signer_socket, CONF_STR, "/run/acme-caas-signer/signer.sock", 0, 0),
 	K(signer_pidfile, CONF_STR, NULL, 0, 0),
-	K(ca_dir, CONF_STR, "/var/lib/acme-caas/ca", 0, 0),
+	K(signer_clients, CONF_STR, NULL, 0, 0),
+	K(ca_dir, CONF_STR, CAAS_STATEDIR "/ca", 0, 0),
 	K(validity_days, CONF_INT, "90", 1, 398),
 	K(crl_url, CONF_STR, NULL, 0, 0),
 	K(aia_url, CONF_STR, NULL, 0, 0),
-	K(validator_socket, CONF_STR, "/run/acme-caas/validator.sock", 0, 0),
+	K(validator_socket, CONF_STR, "/run/acme-caas-validator/validator.sock", 0, 0),
 	K(validator_pidfile, CONF_STR, NULL, 0, 0),
 	K(validator_workers, CONF_INT, "2", 1, 64),
 	K(http01_port, CONF_INT, "80", 1, 65535),
@@ -101,29 +113,12 @@ secret_mode_or_exit(const char *path)
 		    path, (unsigned)(st.st_mode & 07777));
 }
 
-void
-ca_conf_load(struct ca_conf *c, const char *path, const char *prog)
+/* The EAB key and the nonce key derived from it; exits on error. */
+static void
+load_eab_key(struct ca_conf *c, const char *path)
 {
 	char		*hex = NULL;
 
-	memset(c, 0, sizeof(*c));
-	path = conf_load_or_exit(path, "CA_CONFIG", "/etc/acme-caas/ca.conf", ca_keys, NKEYS, c);
-	if (c->base_url == NULL || strncmp(c->base_url, "https://", 8) != 0 ||
-	    c->base_url[strlen(c->base_url) - 1] == '/')
-		fatalx("config: %s: base_url must be https://host[:port] without a trailing slash", path);
-	c->db_password = conf_secret_or_exit(c->db_password_file);
-	if ((c->reseller_login == NULL) != (c->reseller_password_file == NULL))
-		fatalx("config: %s: set both reseller_login and reseller_password_file, or neither", path);
-	secret_mode_or_exit(c->reseller_password_file);
-	c->reseller_password = conf_secret_or_exit(c->reseller_password_file);
-	if (c->reseller_password != NULL && strlen(c->reseller_password) < 16)
-		fatalx("config: %s: at least 16 characters", c->reseller_password_file);
-	metrics_allow_check(c->metrics_allow, path);
-#ifndef CAAS_TEST_HOOKS
-	if (c->reseller_fault_file != NULL)
-		fatalx("config: %s: reseller_fault_file is a test hook, but this build has no test "
-		    "hooks (configure --enable-test-hooks)", path);
-#endif
 	if (c->eab_key_file == NULL)
 		fatalx("config: %s: eab_key_file is required (64 hex characters)", path);
 	hex = conf_secret_or_exit(c->eab_key_file);
@@ -141,7 +136,42 @@ ca_conf_load(struct ca_conf *c, const char *path, const char *prog)
 	if (HMAC(EVP_sha256(), c->eab_key, sizeof(c->eab_key), (const unsigned char *)"acme-nonce-v1",
 	    13, c->nonce_key, NULL) == NULL)
 		fatalx("config: cannot derive the nonce key");
+}
+
+void
+ca_conf_load_secrets(struct ca_conf *c, const char *path, const char *prog, unsigned int secrets)
+{
+	memset(c, 0, sizeof(*c));
+	path = conf_load_or_exit(path, "CA_CONFIG", CAAS_CONFDIR "/ca.conf", ca_keys, NKEYS, c);
+	if (c->base_url == NULL || strncmp(c->base_url, "https://", 8) != 0 ||
+	    c->base_url[strlen(c->base_url) - 1] == '/')
+		fatalx("config: %s: base_url must be https://host[:port] without a trailing slash", path);
+	if ((c->reseller_login == NULL) != (c->reseller_password_file == NULL))
+		fatalx("config: %s: set both reseller_login and reseller_password_file, or neither", path);
+	if (secrets & CA_SECRET_DB)
+		c->db_password = conf_secret_or_exit(c->db_password_file);
+	/* Every program checks the mode (a stat, not a read), even those that never read it. */
+	secret_mode_or_exit(c->reseller_password_file);
+	if (secrets & CA_SECRET_RESELLER) {
+		c->reseller_password = conf_secret_or_exit(c->reseller_password_file);
+		if (c->reseller_password != NULL && strlen(c->reseller_password) < 16)
+			fatalx("config: %s: at least 16 characters", c->reseller_password_file);
+	}
+	metrics_allow_check(c->metrics_allow, path);
+#ifndef CAAS_TEST_HOOKS
+	if (c->reseller_fault_file != NULL)
+		fatalx("config: %s: reseller_fault_file is a test hook, but this build has no test "
+		    "hooks (configure --enable-test-hooks)", path);
+#endif
+	if (secrets & CA_SECRET_EAB)
+		load_eab_key(c, path);
 	conf_log_setup(path, prog, c->log, c->log_level);
+}
+
+void
+ca_conf_load(struct ca_conf *c, const char *path, const char *prog)
+{
+	ca_conf_load_secrets(c, path, prog, CA_SECRET_ALL);
 }
 
 void

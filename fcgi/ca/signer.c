@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,45 @@ listen_unix(const char *path)
 	return fd;
 }
 
+/*
+ * signer_clients ("user,user"): their uids into ca->clients. 0, or -1
+ * (logged) for an unknown user or more than SIGNER_CLIENTS_MAX of them.
+ */
+static int
+load_clients(struct signer_ca *ca, const char *list)
+{
+	char		 name[64];
+	const char	*p = list, *end;
+	struct passwd	*pw;
+	size_t		 len;
+
+	ca->nclients = 0;
+	while (p != NULL && *p != '\0') {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		while (len > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0 || len >= sizeof(name) || ca->nclients == SIGNER_CLIENTS_MAX) {
+			log_warnx("signer_clients: want at most %d user names separated by commas",
+			    SIGNER_CLIENTS_MAX);
+			return -1;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if ((pw = getpwnam(name)) == NULL) {
+			log_warnx("signer_clients: no user %s", name);
+			return -1;
+		}
+		ca->clients[ca->nclients++] = pw->pw_uid;
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 static int
 write_pidfile(const char *path)
 {
@@ -155,6 +195,8 @@ run_daemon(const struct ca_conf *conf)
 	ca.crl_url = conf->crl_url;
 	ca.aia_url = conf->aia_url;
 	ca.validity_days = conf->validity_days;
+	if (load_clients(&ca, conf->signer_clients) == -1)
+		goto out;
 	if (conf->signer_pidfile != NULL) {
 		if (write_pidfile(conf->signer_pidfile) == -1)
 			goto out;
@@ -203,7 +245,8 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-	ca_conf_load(&conf, path, "ca-signer");
+	/* No secret file of ca.conf: the CA key in ca_dir is the signer's only one. */
+	ca_conf_load_secrets(&conf, path, "ca-signer", 0);
 	rc = init ? run_init(&conf) : run_daemon(&conf);
 	ca_conf_free(&conf);
 	return rc;

@@ -8,6 +8,7 @@
 #define CA_SIGNER_CORE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -19,6 +20,7 @@
 #define SIGNER_ORG_L_MAX	128	/* characters, X.520 ub-locality-name */
 #define SIGNER_BACKDATE		60	/* seconds notBefore lies in the past (client clock skew) */
 #define SIGNER_IO_TIMEOUT	5	/* seconds a whole request or answer may take */
+#define SIGNER_CLIENTS_MAX	8	/* users of signer_clients (ca.conf) */
 
 /* ---- signer_ca.c: the CA directory ---- */
 
@@ -31,6 +33,9 @@ struct signer_ca {
 	const char	*aia_url;	/* may be NULL */
 	long		 validity_days;
 	const char	*dir;		/* ca_dir as given to signer_ca_load (borrowed) */
+	/* Peers allowed on the socket besides root and the signer's own uid. */
+	uid_t		 clients[SIGNER_CLIENTS_MAX];
+	size_t		 nclients;
 };
 
 /*
@@ -145,6 +150,13 @@ void	signer_serve_conn(const struct signer_ca *, int fd);
  * removes the socket and pidfile.
  */
 int	signer_serve(const struct signer_ca *, int lfd, int nworkers);
+/*
+ * The peer of the connected unix socket fd, from SO_PEERCRED (unix(7)):
+ * 1 when its uid is root, the signer's own or one of ca->clients, 0 when
+ * it is someone else (logged with uid and pid), -1 when the kernel does
+ * not say (logged). Only 1 may be served.
+ */
+int	signer_peer_allowed(const struct signer_ca *, int fd);
 
 /* ---- signer_client.c: framing (4-byte big-endian length, then JSON) ---- */
 

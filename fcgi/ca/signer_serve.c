@@ -8,6 +8,10 @@
  * with sigwaitinfo. Workers keep SIGTERM blocked while they handle a
  * request and unblock it only inside ppoll(2), so a stop request ends
  * the accept loop but never a request half-way.
+ *
+ * The socket's mode (0660) lets its group connect; each connection is
+ * then checked with SO_PEERCRED against signer_clients, so membership of
+ * the group alone does not let a process have certificates signed.
  */
 #include "config.h"
 
@@ -32,6 +36,26 @@ struct signer_worker {
 	const struct signer_ca	*ca;
 	int			 lfd;
 };
+
+int
+signer_peer_allowed(const struct signer_ca *ca, int fd)
+{
+	struct ucred	 uc;
+	socklen_t	 len = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1 || len != sizeof(uc)) {
+		log_warn("SO_PEERCRED");
+		return -1;
+	}
+	if (uc.uid == 0 || uc.uid == geteuid())
+		return 1;
+	for (size_t i = 0; i < ca->nclients; i++)
+		if (uc.uid == ca->clients[i])
+			return 1;
+	log_warnx("refused a connection from uid %lu (pid %ld): not in signer_clients",
+	    (unsigned long)uc.uid, (long)uc.pid);
+	return 0;
+}
 
 void
 signer_serve_conn(const struct signer_ca *ca, int fd)
@@ -83,6 +107,11 @@ worker(void *arg)
 				log_warn("accept");
 				sleep(1);	/* EMFILE and friends: do not spin */
 			}
+			continue;
+		}
+		/* Only the ACME server and the CLI may ask for signatures. */
+		if (signer_peer_allowed(w->ca, fd) != 1) {
+			close(fd);
 			continue;
 		}
 		signer_serve_conn(w->ca, fd);

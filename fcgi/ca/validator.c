@@ -484,7 +484,8 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-	ca_conf_load(&conf, path, "ca-validator");
+	/* The database password only: no EAB key, no reseller password. */
+	ca_conf_load_secrets(&conf, path, "ca-validator", CA_SECRET_DB);
 	if (vnet_init(&net, conf.resolve, conf.allow_private_addresses, err, sizeof(err)) == -1)
 		fatalx("config: %s", err);
 	if (conf.dns_server != NULL && conf.dns_server[0] != '\0' &&

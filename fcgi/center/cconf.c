@@ -17,6 +17,14 @@
 #include "mail.h"
 #include "metrics.h"
 
+/* The installation's directories, from configure (Makefile.am: AM_CPPFLAGS). */
+#ifndef CAAS_DATADIR
+#define CAAS_DATADIR	"/usr/share/acme-caas"
+#endif
+#ifndef CAAS_CONFDIR
+#define CAAS_CONFDIR	"/etc/acme-caas"
+#endif
+
 #define K(n, t, d, lo, hi) { #n, t, offsetof(struct center_conf, n), d, lo, hi }
 
 static const struct conf_key center_keys[] = {
@@ -31,8 +39,8 @@ static const struct conf_key center_keys[] = {
 	K(db_name, CONF_STR, "center", 0, 0),
 	K(db_user, CONF_STR, "center", 0, 0),
 	K(db_password_file, CONF_STR, NULL, 0, 0),
-	K(views_dir, CONF_STR, "/usr/share/acme-caas/views", 0, 0),
-	K(schema_dir, CONF_STR, "/usr/share/acme-caas/schema/center", 0, 0),
+	K(views_dir, CONF_STR, CAAS_DATADIR "/views", 0, 0),
+	K(schema_dir, CONF_STR, CAAS_DATADIR "/schema/center", 0, 0),
 	K(max_body, CONF_INT, "1048576", 1024, 64L * 1024 * 1024),
 	K(max_query, CONF_INT, "8192", 256, 65536),
 	K(session_ttl, CONF_INT, "28800", 60, 30L * 86400),
@@ -180,7 +188,7 @@ void
 center_conf_load(struct center_conf *c, const char *path)
 {
 	memset(c, 0, sizeof(*c));
-	path = conf_load_or_exit(path, "CAAS_CONFIG", "/etc/acme-caas/center.conf", center_keys,
+	path = conf_load_or_exit(path, "CAAS_CONFIG", CAAS_CONFDIR "/center.conf", center_keys,
 	    NKEYS, c);
 	if (strcmp(c->default_lang, "en") != 0 && strcmp(c->default_lang, "fr") != 0)
 		fatalx("config: %s: default_lang must be en or fr", path);

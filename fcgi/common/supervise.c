@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sdnotify.h"
 #include "supervise.h"
 
 static volatile sig_atomic_t	 got_term, got_chld;
@@ -284,6 +285,8 @@ supervise_run(const struct supervise *sv)
 	wait_ms = spawn_due(sv, &sl);
 	/* The signals stay blocked in the master and are taken here, so that a
 	 * pending respawn is a timeout, never a sleep that ignores SIGCHLD. */
+	/* Every daemon binds its socket before supervise_run: it is ready now. */
+	sdnotify_ready();
 	while (!got_term) {
 		if (wait_ms >= 0) {
 			ts.tv_sec = (time_t)(wait_ms / 1000);
@@ -300,6 +303,7 @@ supervise_run(const struct supervise *sv)
 			wait_ms = spawn_due(sv, &sl);
 	}
 	log_info("stopping");
+	sdnotify_stopping();
 	stop_workers(sv, sl.pid);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -781,6 +782,67 @@ test_server(void)
 	is_int(signer_sign(path, &req, &res), -1, "signer_sign returns -1 when nobody listens");
 }
 
+/*
+ * As uid, ask a signer that serves clients[0..n) for a DV certificate:
+ * signer_sign's answer (0 issued, 1 refused, -1 no answer), or -2 when the
+ * test itself could not run.
+ */
+static int
+sign_as(uid_t uid, const uid_t *clients, size_t n)
+{
+	static const char *const sans[] = { "peer.example.org" };
+	struct sign_req	 req = { .profile = "DV", .sans = sans, .nsans = 1 };
+	struct sign_res	 res;
+	char		 path[100];
+	int		 lfd, status = -1, rc = -2;
+	pid_t		 srv, cli;
+
+	if ((lfd = listen_at("peer.sock", path, sizeof(path))) == -1 || chmod(path, 0666) == -1)
+		return -2;
+	memcpy(ca.clients, clients, n * sizeof(*clients));
+	ca.nclients = n;
+	fflush(stdout);
+	if ((srv = fork()) == 0)
+		_exit(signer_serve(&ca, lfd, 1) == 0 ? 0 : 1);
+	close(lfd);
+	if ((cli = fork()) == 0) {
+		unsigned char *der;
+
+		/* Only the socket's peer credentials may stop this one. */
+		if (setgid(uid) == -1 || setuid(uid) == -1)
+			_exit(100);
+		der = spki_der(k_p256, &req.spki_len);
+		req.spki = der;
+		rc = signer_sign(path, &req, &res);
+		_exit(rc + 10);
+	}
+	if (waitpid(cli, &status, 0) == cli && WIFEXITED(status) && WEXITSTATUS(status) != 100)
+		rc = WEXITSTATUS(status) - 10;
+	kill(srv, SIGTERM);
+	waitpid(srv, NULL, 0);
+	ca.nclients = 0;
+	unlink(path);
+	return rc;
+}
+
+/* SO_PEERCRED: root, the signer's user and signer_clients only (signer_peer_allowed). */
+static void
+test_peercred(void)
+{
+	struct passwd	*pw = getpwnam("nobody");
+	uid_t		 nobody = pw != NULL ? pw->pw_uid : 65534, other = nobody - 1;
+
+	if (geteuid() != 0) {
+		printf("# not root: SO_PEERCRED tests need to change uid, skipped\n");
+		return;
+	}
+	is_int(sign_as(nobody, NULL, 0), -1,
+	    "peer check: a user not in signer_clients gets no answer, even with the socket open to all");
+	is_int(sign_as(nobody, &other, 1), -1, "peer check: nor when another user is listed");
+	is_int(sign_as(nobody, &nobody, 1), 0, "peer check: a user listed in signer_clients is served");
+	is_int(sign_as(0, NULL, 0), 0, "peer check: root is served");
+}
+
 /* Run the built ca-signer with conf and args; its exit status, stdout in out. */
 static int
 run_signer(const char *bin, const char *conf, const char *arg, char *out, size_t outsz)
@@ -899,6 +961,7 @@ main(void)
 	test_refusals();
 	test_crl();
 	test_server();
+	test_peercred();
 	test_daemon();
 
 	signer_ca_free(&ca);
