@@ -68,11 +68,11 @@ is "an unshipped language is refused" "$HTTP_STATUS" 400
 for back in "//evil.test/x" "/\\evil.test" $'/\t/evil.test' $'/x\r\nSet-Cookie: a=b' "https://evil.test/" "/é"; do
 	http POST /settings/language --data-urlencode "lang=en" --data-urlencode "back=$back" \
 		--data-urlencode "csrf=$page_csrf"
-	is "back=$(printf '%q' "$back") is not followed (back to /acme)" "$HTTP_STATUS $(header Location)" "303 /acme"
+	is "back=$(printf '%q' "$back") is not followed (back to /acme)" "$HTTP_STATUS $(header Location)" "303 $CENTER_BASE_PATH/acme"
 done
 http POST /settings/language --data-urlencode "lang=en" --data-urlencode "back=/invoices?page=2" \
 	--data-urlencode "csrf=$page_csrf"
-is "a local path with a query is followed" "$(header Location)" "/invoices?page=2"
+is "a local path with a query is followed" "$(header Location)" "$CENTER_BASE_PATH/invoices?page=2"
 # Form fields that are not UTF-8 are refused at the edge (issue 13 item 14),
 # not a 500 from the database: here a subscription's new name.
 http POST /settings/language --data "lang=en&back=/acme&csrf=$page_csrf&x%FF=1"

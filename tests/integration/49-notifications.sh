@@ -324,7 +324,9 @@ is "with credentials, a server without STARTTLS gets nothing" "$(nmail)" "$befor
 like "the message waits, and says why" \
 	"$(sql "SELECT CONCAT(status, ' ', last_error) FROM notifications WHERE dedup_key = '$K:tls'")" "queued smtp:"
 # A submission server that offers STARTTLS and wants AUTH (aiosmtpd, Debian).
-TLSPORT=$(( ${CENTER_URL##*:} + 4 ))
+CPORT=${CENTER_URL#*://*:}
+CPORT=${CPORT%%/*}	# CENTER_URL may end with the base path
+TLSPORT=$(( CPORT + 4 ))
 mkdir -p "$TEST_TMP/tls-mail"
 cat >"$TEST_TMP/tls-sink.py" <<-'PY'
 	import asyncio, os, ssl, sys

@@ -53,7 +53,7 @@ printf 'exact-password-1\n' >"$TEST_TMP/pw"
 	--password-file "$TEST_TMP/pw" >/dev/null
 secret=$(head -n1 "$STACK_DIR/etc/handover.secret")
 as_site_user() {	# LOGIN: first line of the answer to GET /acme handed over as LOGIN
-	(cd "$TEST_TMP" && env -i REQUEST_METHOD=GET PATH_INFO=/acme SCRIPT_NAME= QUERY_STRING= \
+	(cd "$TEST_TMP" && env -i REQUEST_METHOD=GET PATH_INFO="$CENTER_BASE_PATH/acme" SCRIPT_NAME= QUERY_STRING= \
 		CENTER_AUTH_USER="$1" CENTER_AUTH_SECRET="$secret" \
 		cgi-fcgi -bind -connect "$sock" 2>&1 | head -n1)
 }

@@ -19,6 +19,9 @@
 # over HTTPS, P+23 http-01 (certbot), P+24 plain HTTP for crl_url/aia_url,
 # P+25 tls-alpn-01. Runs as root only; one install test at a time per machine.
 . "$ROOT/tests/lib.sh"
+# What this builds and installs is a production build (no test hooks), which
+# refuses the test stack's clock hooks: they are for the test build only.
+unset CAAS_CLOCK_OFFSET_FILE CAAS_NOW
 
 if [[ $(id -u) -ne 0 ]]; then
 	ok "# SKIP the install test needs root (dpkg, users)"
