@@ -86,6 +86,7 @@ cleanup() {
 	[[ -z "$PRE_USERS" ]] && { groupdel "$GROUPS_MADE" 2>/dev/null || true; }
 	sql -e "DROP DATABASE IF EXISTS $DB_C; DROP DATABASE IF EXISTS $DB_CA;
 		DROP USER IF EXISTS '$DB_C'@'localhost'; DROP USER IF EXISTS '$DB_CA'@'localhost';" 2>/dev/null
+	[[ -n "${HOSTS_ADDED:-}" ]] && sed -i '/ # t97-install$/d' /etc/hosts
 	rm -rf "$TEST_TMP"
 }
 trap cleanup EXIT
@@ -233,7 +234,7 @@ if grep -q '^base_path' "$ROOT/man/acme-caas-center.conf.5" 2>/dev/null ||
 fi
 for kv in "db_socket $MYSQL_SOCKET" "db_name $DB_CA" "db_user $DB_CA" "log stderr" "base_url $CA_BASE" \
 	"crl_url http://127.0.0.1:$PLAIN_PORT/crl/issuing.crl" "aia_url http://127.0.0.1:$PLAIN_PORT/ca/issuing.pem" \
-	"http01_port $H01_PORT" "tls_alpn01_port $ALPN_PORT" "resolve test=127.0.0.1" \
+	"http01_port $H01_PORT" "tls_alpn01_port $ALPN_PORT" "allow_private_addresses true" \
 	"terms_url $SITE/terms" "website_url $SITE/"; do
 	setkey "$CA" "${kv%% *}" "${kv#* }"
 done
@@ -384,6 +385,10 @@ grep -q '^[^#]*\$ca_reseller_allowed' /usr/share/acme-caas/nginx/ca-locations.co
 	CA_HTTP_NEEDS+="    geo \$ca_reseller_allowed { default 0; 127.0.0.1 1; ::1 1; }"$'\n'
 grep -q '^[^#]*zone=ca_reseller' /usr/share/acme-caas/nginx/ca-locations.conf &&
 	CA_HTTP_NEEDS+="    limit_req_zone \$binary_remote_addr zone=ca_reseller:1m rate=50r/s;"$'\n'
+# And what center-locations.conf says (the login rate limit).
+grep -q '^[^#]*zone=center_login' /usr/share/acme-caas/nginx/center-locations.conf &&
+	CA_HTTP_NEEDS+="    map \$request_method \$center_login_limit { POST \$binary_remote_addr; default \"\"; }
+    limit_req_zone \$center_login_limit zone=center_login:10m rate=10r/s;"$'\n'
 # Where the snippet does not serve the stylesheet itself, the server block does.
 STATIC_LOCATION=
 grep -q '^[[:space:]]*location [^#]*/static/' /usr/share/acme-caas/nginx/center-locations.conf ||
@@ -469,6 +474,11 @@ http GET /acme/new "${CURL[@]}"
 TOKEN=$(grep -o 'name="form_token" value="[^"]*"' "$HTTP_BODY" | head -n1 | sed 's/.*value="//; s/"$//')
 CSRF=$(csrf_token)
 DOM="www.$R.test"
+# A production validator resolves with the system resolver (resolve= is a
+# test hook its build does not have): the name goes into /etc/hosts, removed
+# on exit, and allow_private_addresses lets it validate on loopback.
+printf '127.0.0.1 %s # t97-install\n' "$DOM" >>/etc/hosts
+HOSTS_ADDED=1
 http POST /acme/new "${CURL[@]}" --data-urlencode "csrf=$CSRF" --data-urlencode "form_token=$TOKEN" \
 	-d type=DV --data-urlencode "organization_id=" --data-urlencode "name=Install $R" \
 	--data-urlencode "domains=$DOM" -d action=subscribe
