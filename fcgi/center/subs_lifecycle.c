@@ -15,6 +15,7 @@
 #include "log.h"
 #include "notify.h"
 #include "subs_int.h"
+#include "webhooks.h"
 
 #define CLAIM_BATCH	100
 #define SUBS_DOMAINS_PAGE 1000	/* Q_DOMS_ACTIVE page */
@@ -262,8 +263,11 @@ renew_failed(const struct subs_env *e, const struct db_res *s, const char *why, 
 	subs_now(now);
 	day_of(clock_now(), today);
 	snprintf(msg, sizeof(msg), "renewal failed: %s", why);
-	(void)db_run(e->db, Q_SUB_RENEW_FAILED, (struct db_param[]){ DB_S(msg), DB_S(today), DB_S(now),
-	    DB_I(db_cell_int(s, 0, 0)) }, 4, NULL);
+	if (db_begin(e->db) != 0 || db_run(e->db, Q_SUB_RENEW_FAILED, (struct db_param[]){ DB_S(msg),
+	    DB_S(today), DB_S(now), DB_I(db_cell_int(s, 0, 0)) }, 4, NULL) != 0 ||
+	    webhook_sub_hook(e->db, WH_SUBSCRIPTION_RENEWAL_FAILED, db_cell_int(s, 0, 0), today) != 0 ||
+	    db_commit(e->db) != 0)
+		(void)db_rollback(e->db);
 	event(e, db_cell_int(s, 0, 0), "renewal_failed", msg);
 	snprintf(dedup, sizeof(dedup), "renewal_failed:%lld:%.10s", db_cell_int(s, 0, 0), db_cell(s, 0, 10));
 	(void)subs_notify(e, NOTIFY_RENEWAL_FAILED, s, dedup, db_cell(s, 0, 10), NULL, missing, 0);
@@ -322,6 +326,7 @@ renew_done(const struct subs_env *e, const struct db_res *s, long long jid, cons
 	if ((rc = db_begin(e->db)) == 0 &&
 	    (rc = db_run(e->db, Q_SUB_RENEWED, (struct db_param[]){ DB_S(end), DB_S(today), DB_S(now),
 	    DB_I(db_cell_int(s, 0, 0)), DB_S(db_cell(s, 0, 10)) }, 5, NULL)) == 0 &&
+	    (rc = webhook_sub_hook(e->db, WH_SUBSCRIPTION_RENEWED, db_cell_int(s, 0, 0), end)) == 0 &&
 	    (rc = subs_journal_close(e, jid, "done")) == 0)
 		rc = db_commit(e->db);
 	if (rc != 0) {
@@ -695,8 +700,13 @@ expire_one(const struct subs_env *e, long long id, struct subs_job_stats *st)
 	    DB_I(0) }, 3)) < 0)
 		goto out;
 	subs_now(now);
-	if (db_run(e->db, Q_SUB_EXPIRE, (struct db_param[]){ DB_S(now), DB_S(now), DB_I(id) }, 3, NULL) != 0)
+	if (db_begin(e->db) != 0 ||
+	    db_run(e->db, Q_SUB_EXPIRE, (struct db_param[]){ DB_S(now), DB_S(now), DB_I(id) }, 3, NULL) != 0 ||
+	    webhook_sub_hook(e->db, WH_SUBSCRIPTION_EXPIRED, id, db_cell(s, 0, 10)) != 0 ||
+	    db_commit(e->db) != 0) {
+		(void)db_rollback(e->db);
 		goto out;
+	}
 	event(e, id, "expired", NULL);
 	snprintf(dedup, sizeof(dedup), "expired:%lld:%.10s", id, db_cell(s, 0, 10));
 	(void)subs_notify(e, NOTIFY_EXPIRED, s, dedup, db_cell(s, 0, 10), NULL, 0, revoked);

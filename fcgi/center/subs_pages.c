@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "subs_web.h"
+#include "watch.h"
 
 /* ---- shared with subs_api.c ---- */
 
@@ -125,6 +126,7 @@ model_subs_list(struct ctx *c, xmlNodePtr root, long page)
 		m_time(s, "created_at", db_cell(r, i, 8));
 		m_int(s, "active_domains", db_cell_int(r, i, 9));
 		m_int(s, "certificates", db_cell_int(r, i, 10));
+		watch_sub_badge(c->db, s, db_cell_int(r, i, 0));	/* issue 17 */
 	}
 	pager(root, "pagination", total, page);
 	db_res_free(r);
@@ -182,6 +184,9 @@ detail_tables(struct ctx *c, xmlNodePtr root, long long id, long dpage, long cpa
 		m_bool(n, "wildcard", db_cell_int(d, i, 3) != 0);
 		m_int(n, "price_cents", db_cell_int(d, i, 6));
 		m_int(n, "refund_cents", db_cell_int(d, i, 10));
+		if ((rc = watch_domain_node(c->db, c->conf, n, db_cell_int(d, i, 0), db_cell(d, i, 8),
+		    db_cell(d, i, 5))) != 0)	/* issue 17: renewal state, last failure */
+			goto out;
 	}
 	pager(root, "domains_pagination", nd, dpage);
 	cert_rows(m_list(root, "certificates"), k, 0);
