@@ -105,7 +105,7 @@
       <td>
         <xsl:call-template name="date-or-dash"><xsl:with-param name="d" select="end"/></xsl:call-template>
       </td>
-      <td class="num"><xsl:value-of select="active_domains"/></td>
+      <td class="num"><xsl:value-of select="active_domains"/><xsl:if test="number(renewal_attention) &gt; 0"><xsl:text> </xsl:text><a class="badge badge-renewal-overdue" data-renewal-attention="{renewal_attention}" href="/acme/{id}?renewal=attention#domains-section"><xsl:value-of select="substring-before(i18n:t('watch.badge'), '{n}')"/><xsl:value-of select="renewal_attention"/><xsl:value-of select="substring-after(i18n:t('watch.badge'), '{n}')"/></a></xsl:if></td>
       <td class="num"><xsl:value-of select="certificates"/></td>
       <td>
         <xsl:choose>

@@ -471,4 +471,17 @@ const char *const center_sql[Q__MAX] = {
 	    "SELECT COUNT(*) FROM renewal_watch w JOIN subscription_domains d ON d.id = w.domain_id "
 	    "WHERE w.subscription_id = ? AND d.status = 'active' "
 	    "AND w.state IN ('overdue', 'expired', 'never_issued')",
+	/* The details page's filter: the active names the last watch found in trouble. */
+	[Q_WATCH_DOMS_PAGE] =
+	    "SELECT " DOM_COLS " FROM subscription_domains WHERE subscription_id = ? "
+	    "AND status = 'active' AND id IN (SELECT domain_id FROM renewal_watch "
+	    "WHERE subscription_id = ? AND state IN ('overdue', 'expired', 'never_issued')) "
+	    "ORDER BY id LIMIT ? OFFSET ?",
+	/* The certificates page: the account's names in trouble at the last watch run. */
+	[Q_WATCH_ACCOUNT_ATTENTION] =
+	    "SELECT d.name, w.state, w.not_after, w.subscription_id, s.name "
+	    "FROM renewal_watch w JOIN subscription_domains d ON d.id = w.domain_id "
+	    "JOIN subscriptions s ON s.id = w.subscription_id WHERE w.account_id = ? "
+	    "AND d.status = 'active' AND s.status = 'active' "
+	    "AND w.state IN ('overdue', 'expired', 'never_issued') ORDER BY w.domain_id LIMIT 100",
 };

@@ -164,13 +164,17 @@ detail_tables(struct ctx *c, xmlNodePtr root, long long id, long dpage, long cpa
 {
 	struct db_res	*d = NULL, *k = NULL;
 	xmlNodePtr	 list, n;
-	int		 rc;
+	int		 rc, att = watch_filter_attention(c, id, &nd);	/* issue 17: ?renewal= */
 
-	if ((rc = db_run(c->db, Q_DOMS_PAGE, (struct db_param[]){ DB_I(id), DB_I(WEB_PAGE_SIZE),
+	if ((rc = att ? db_run(c->db, Q_WATCH_DOMS_PAGE, (struct db_param[]){ DB_I(id), DB_I(id),
+	    DB_I(WEB_PAGE_SIZE), DB_I((dpage - 1) * WEB_PAGE_SIZE) }, 4, &d) :
+	    db_run(c->db, Q_DOMS_PAGE, (struct db_param[]){ DB_I(id), DB_I(WEB_PAGE_SIZE),
 	    DB_I((dpage - 1) * WEB_PAGE_SIZE) }, 3, &d)) != 0 ||
 	    (rc = db_run(c->db, Q_CERTS_PAGE, (struct db_param[]){ DB_I(id), DB_I(WEB_PAGE_SIZE),
 	    DB_I((cpage - 1) * WEB_PAGE_SIZE) }, 3, &k)) != 0)
 		goto out;
+	if (att)
+		m_text(root, "renewal_filter", "attention");
 	list = m_list(root, "domains");
 	for (size_t i = 0; i < d->nrows; i++) {
 		n = m_obj(list, "domain");
@@ -276,7 +280,7 @@ model_certs(struct ctx *c, xmlNodePtr root, const char *q, long page)
 	cert_rows(m_list(root, "certificates"), r, 1);
 	pager(root, "pagination", total, page);
 	db_res_free(r);
-	return 0;
+	return watch_account_attention(c->db, root, c->who.account_id);	/* issue 17 */
 }
 
 void

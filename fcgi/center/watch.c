@@ -155,6 +155,46 @@ watch_sub_badge(struct db *db, xmlNodePtr sub, long long sub_id)
 }
 
 int
+watch_filter_attention(struct ctx *c, long long sub_id, long long *count)
+{
+	struct db_res	*r = NULL;
+	const char	*v = kv_get(&c->req->qs, "renewal");
+
+	if (v == NULL || strcmp(v, "attention") != 0)
+		return 0;
+	if (db_run(c->db, Q_WATCH_SUB_ATTENTION, (struct db_param[]){ DB_I(sub_id) }, 1, &r) != 0) {
+		db_res_free(r);
+		return 0;
+	}
+	*count = db_cell_int(r, 0, 0);
+	db_res_free(r);
+	return 1;
+}
+
+int
+watch_account_attention(struct db *db, xmlNodePtr root, long long account_id)
+{
+	struct db_res	*r = NULL;
+	xmlNodePtr	 list, n;
+	int		 rc;
+
+	if ((rc = db_run(db, Q_WATCH_ACCOUNT_ATTENTION, (struct db_param[]){ DB_I(account_id) }, 1,
+	    &r)) != 0)
+		return rc == DB_EDOWN ? 503 : 500;
+	list = m_list(root, "renewal_attention");
+	for (size_t i = 0; i < r->nrows; i++) {
+		n = m_obj(list, "name");
+		m_text(n, "domain", db_cell(r, i, 0));
+		m_text(n, "state", db_cell(r, i, 1));
+		m_rfc3339(n, "not_after", db_cell(r, i, 2));
+		m_int(n, "subscription_id", db_cell_int(r, i, 3));
+		m_text(n, "subscription", db_cell(r, i, 4));
+	}
+	db_res_free(r);
+	return 0;
+}
+
+int
 watch_record_failure(struct db *db, long long account_id, long long sub_id, long long domain_id,
     json_t *o)
 {

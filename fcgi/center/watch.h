@@ -64,6 +64,20 @@ int	watch_domain_node(struct db *, const struct center_conf *, xmlNodePtr domain
  * found overdue, expired or never issued (nothing on a database error). */
 void	watch_sub_badge(struct db *, xmlNodePtr sub, long long sub_id);
 
+/*
+ * The details page's filter ?renewal=attention (else all names): 1 with
+ * *count the names it keeps (state of the last watch run) and
+ * <renewal_filter> in the page, or 0 (count untouched).
+ */
+int	watch_filter_attention(struct ctx *, long long sub_id, long long *count);
+
+/*
+ * <renewal_attention> at root: up to 100 of the account's names the last
+ * watch run found overdue, expired or never issued (name, state,
+ * not_after, subscription_id, subscription). 0 or an HTTP status.
+ */
+int	watch_account_attention(struct db *, xmlNodePtr root, long long account_id);
+
 /* Record an order sync saw failed (status 3, 5, 7). 1 new, 0 known, or a db.h error. */
 int	watch_record_failure(struct db *, long long account_id, long long sub_id,
 	    long long domain_id, json_t *order);
