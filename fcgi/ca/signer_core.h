@@ -30,6 +30,7 @@ struct signer_ca {
 	const char	*crl_url;	/* may be NULL */
 	const char	*aia_url;	/* may be NULL */
 	long		 validity_days;
+	long		 profile_days[3];	/* DV, OV, QWAC (enum signer_profile); 0: validity_days */
 	const char	*dir;		/* ca_dir as given to signer_ca_load (borrowed) */
 };
 

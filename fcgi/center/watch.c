@@ -338,9 +338,11 @@ digest_one(struct db *db, long long acct, time_t now)
 		na[0] = '\0';
 		if (db_cell(n, i, 3) != NULL)
 			snprintf(na, sizeof(na), "%.10s", db_cell(n, i, 3));
-		if ((o = json_pack("{s:s, s:s, s:s, s:s?}", "domain", db_cell(n, i, 1), "state",
-		    db_cell(n, i, 2), "subscription", db_cell(n, i, 4), "not_after",
-		    na[0] != '\0' ? na : NULL)) == NULL || json_array_append_new(names, o) != 0)
+		/* not_after only when there is one: the template's closed set (notify.h). */
+		if ((o = json_pack("{s:s, s:s, s:s}", "domain", db_cell(n, i, 1), "state",
+		    db_cell(n, i, 2), "subscription", db_cell(n, i, 4))) == NULL ||
+		    (na[0] != '\0' && json_object_set_new(o, "not_after", json_string(na)) != 0) ||
+		    json_array_append_new(names, o) != 0)
 			goto out;
 	}
 	if ((p = json_pack("{s:O}", "names", names)) == NULL)
