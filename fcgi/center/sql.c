@@ -484,4 +484,6 @@ const char *const center_sql[Q__MAX] = {
 	    "JOIN subscriptions s ON s.id = w.subscription_id WHERE w.account_id = ? "
 	    "AND d.status = 'active' AND s.status = 'active' "
 	    "AND w.state IN ('overdue', 'expired', 'never_issued') ORDER BY w.domain_id LIMIT 100",
+	[Q_WH_CERT_INFO] =
+	    "SELECT account_id, subscription_id, domain, reference FROM certificates WHERE id = ?",
 };

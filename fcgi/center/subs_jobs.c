@@ -423,12 +423,11 @@ static int
 sync_event(const struct subs_env *e, long long acct_id, long long sub_id, const char *dom,
     const char *ref, int code, int fresh)
 {
-	char	 key[80];
+	char	 key[WH_EVENT_KEY_MAX + 1];
 
 	if (!(code == 8 || (fresh && code == 6)))
 		return 0;
-	snprintf(key, sizeof(key), "%s:%lld:%s", code == 8 ? "cert-revoked" : "cert-issued", sub_id,
-	    ref);
+	webhook_cert_key(code == 8 ? WH_CERTIFICATE_REVOKED : WH_CERTIFICATE_ISSUED, sub_id, ref, key);
 	return webhook_sub_event(e->db, code == 8 ? WH_CERTIFICATE_REVOKED : WH_CERTIFICATE_ISSUED,
 	    acct_id, sub_id, dom, ref, key);
 }

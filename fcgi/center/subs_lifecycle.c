@@ -604,9 +604,14 @@ subs_revoke_cert(const struct subs_env *e, long long id, long long order_number,
 	} else
 		snprintf(note, sizeof(note), "not confirmed yet: %.200s", res.detail);
 	caas_result_free(&res);
-	if (db_run(e->db, Q_CERT_REVOKE_OUTCOME, (struct db_param[]){ status ? DB_S(status) : DB_NUL,
-	    code >= 0 ? DB_I(code) : DB_NUL, DB_S(note), DB_S(now), DB_I(id) }, 5, NULL) != 0)
+	if (db_begin(e->db) != 0 ||
+	    db_run(e->db, Q_CERT_REVOKE_OUTCOME, (struct db_param[]){ status ? DB_S(status) : DB_NUL,
+	    code >= 0 ? DB_I(code) : DB_NUL, DB_S(note), DB_S(now), DB_I(id) }, 5, NULL) != 0 ||
+	    (code == 8 && webhook_cert_hook(e->db, WH_CERTIFICATE_REVOKED, id) != 0) ||
+	    db_commit(e->db) != 0) {
+		(void)db_rollback(e->db);
 		return -1;
+	}
 	return done;
 }
 

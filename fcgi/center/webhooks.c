@@ -199,6 +199,31 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
+void
+webhook_cert_key(enum wh_event ev, long long sub_id, const char *ref, char *out)
+{
+	snprintf(out, WH_EVENT_KEY_MAX + 1, "%s:%lld:%.40s", ev == WH_CERTIFICATE_REVOKED ?
+	    "cert-revoked" : "cert-issued", sub_id, ref);
+}
+
+int
+webhook_cert_hook(struct db *db, enum wh_event ev, long long cert_id)
+{
+	struct db_res	*r = NULL;
+	char		 key[WH_EVENT_KEY_MAX + 1];
+	int		 rc;
+
+	if ((rc = db_run(db, Q_WH_CERT_INFO, (struct db_param[]){ DB_I(cert_id) }, 1, &r)) != 0)
+		return rc;
+	if (r->nrows == 1) {
+		webhook_cert_key(ev, db_cell_int(r, 0, 1), db_cell(r, 0, 3), key);
+		rc = webhook_sub_event(db, ev, db_cell_int(r, 0, 0), db_cell_int(r, 0, 1),
+		    db_cell(r, 0, 2), db_cell(r, 0, 3), key);
+	}
+	db_res_free(r);
+	return rc;
+}
+
 /* ---- signature ---- */
 
 int

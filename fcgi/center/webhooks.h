@@ -62,6 +62,11 @@ int	webhook_sub_event(struct db *, enum wh_event, long long account_id, long lon
  */
 int	webhook_sub_hook(struct db *, enum wh_event, long long sub_id, const char *detail);
 int	webhook_dom_hook(struct db *, enum wh_event, long long dom_id);
+/* A certificate's event by its row id; the same event key as sync's, so a
+ * revocation learnt twice (AutoRevokeSSL, then GETLASTORDER) is queued once. */
+int	webhook_cert_hook(struct db *, enum wh_event, long long cert_id);
+/* The event key of a certificate's event (out: WH_EVENT_KEY_MAX + 1). */
+void	webhook_cert_key(enum wh_event, long long sub_id, const char *reference, char *out);
 
 struct webhook_stats {
 	unsigned int	 delivered, retried, failed;
