@@ -25,6 +25,9 @@
           <a href="/certificates" id="certificates-link">
             <xsl:value-of select="i18n:t('acme.list.certificates')"/>
           </a>
+          <a href="/webhooks" id="webhooks-link">
+            <xsl:value-of select="i18n:t('webhooks.title')"/>
+          </a>
           <a class="button primary" href="/acme/new" id="create-link">
             <xsl:value-of select="i18n:t('acme.create')"/>
           </a>

@@ -369,11 +369,12 @@ const char *const center_sql[Q__MAX] = {
 	    "SELECT COUNT(*) FROM certificates WHERE domain_id = ?",
 	[Q_WATCH_GET] =
 	    "SELECT state, not_after FROM renewal_watch WHERE domain_id = ? FOR UPDATE",
+	/* digest_due -1: keep it (only the expiry moved, the state did not change). */
 	[Q_WATCH_UPSERT] =
 	    "INSERT INTO renewal_watch (domain_id, account_id, subscription_id, state, not_after, "
 	    "changed_at, digest_due) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
 	    "state = VALUES(state), not_after = VALUES(not_after), changed_at = VALUES(changed_at), "
-	    "digest_due = VALUES(digest_due)",
+	    "digest_due = IF(VALUES(digest_due) < 0, digest_due, VALUES(digest_due))",
 	[Q_WATCH_DIGEST_ACCTS] =
 	    "SELECT DISTINCT account_id FROM renewal_watch WHERE digest_due = 1 AND account_id > ? "
 	    "ORDER BY account_id LIMIT 100",

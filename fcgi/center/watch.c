@@ -284,7 +284,7 @@ watch_one(struct db *db, const struct center_conf *conf, const struct db_res *d,
 	rc = db_run(db, Q_WATCH_UPSERT, (struct db_param[]){ DB_I(did), DB_I(db_cell_int(d, i, 2)),
 	    DB_I(db_cell_int(d, i, 1)), DB_S(watch_state_names[w.state]),
 	    w.has_cert ? DB_S(w.not_after) : DB_NUL, DB_S(ts),
-	    DB_I(changed ? reported(w.state) : 0) }, 7, NULL);
+	    DB_I(changed ? reported(w.state) : -1) }, 7, NULL);
 	if (rc == 0 && changed && reported(w.state))
 		rc = overdue_event(db, d, i, &w, ts);
 	if (rc == 0 && changed) {

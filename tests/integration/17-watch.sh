@@ -215,6 +215,18 @@ api "$K" GET /api/v1/webhooks
 is "a redirect is not a delivery (302, retried later)" \
 	"$(jq -r --arg d "$RD" '.webhooks[0].deliveries[] | select(.id == $d) | "\(.status) \(.http_status)"' "$HTTP_BODY")" "queued 302"
 
+# The production policy: the same delivery with webhook_allow_private = false is refused
+# before connecting (the receiver is on loopback).
+sed 's/^webhook_allow_private = .*/webhook_allow_private = false/' "$CENTER_CONF" >"$TEST_TMP/strict.conf"
+api "$K" POST "/api/v1/webhooks/$WH/test"
+LD=$(j .delivery_id)
+"$CAASCTL" -f "$TEST_TMP/strict.conf" webhooks >>"$TEST_TMP/jobs.log" 2>&1
+is "with the production policy nothing reaches a loopback endpoint" \
+	"$(received | jq -r --arg d "$LD" 'select(.delivery == $d)' | grep -c answered)" 0
+api "$K" GET /api/v1/webhooks
+like "the delivery says why" \
+	"$(jq -r --arg d "$LD" '.webhooks[0].deliveries[] | select(.id == $d) | .error' "$HTTP_BODY")" "loopback"
+
 api "$K" POST "/api/v1/webhooks/$WH/rotate"
 NEW=$(j .secret)
 check "rotating gives a new secret" test -n "$NEW" -a "$NEW" != "$SECRET"

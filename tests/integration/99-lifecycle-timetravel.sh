@@ -220,9 +220,9 @@ is "month 13: two runs move no money" "$(balance "$D") $(sql "SELECT COUNT(*) FR
 is "every invoice of M is closed" "$(sql "SELECT COUNT(*) FROM invoices WHERE account_id = $M AND status = 'open'")" 0
 
 # ---- e-mails
-is "D was told: domain refunded, renewal done, renewal failed, expired" "$(mails_of "$D")" \
-	"domain_refunded,expired,renewal_done,renewal_failed"
-is "M was told: expiry in 30 and 7 days, expired" "$(mails_of "$M")" "expired,expiry_30,expiry_7"
+is "D was told: domain refunded, renewal done, renewal failed, expired, and the missed-renewal digest (issue 17)" "$(mails_of "$D")" \
+	"domain_refunded,expired,renewal_done,renewal_failed,watch_digest"
+is "M was told: expiry in 30 and 7 days, expired, and the missed-renewal digest (issue 17)" "$(mails_of "$M")" "expired,expiry_30,expiry_7,watch_digest"
 mfail=$(grep -l "To: $R-d@customer.test" "$SMTP_SINK_DIR"/*.eml | xargs grep -l "45[.,]80" | head -n1)
 check "the renewal-failed mail to D states the 45.80 missing" test -n "$mfail"
 check "no mail holds an HMAC key" bash -c "! grep -qF -e '$SD_HMAC' -e '$SD2_HMAC' -e '$SM_HMAC' '$SMTP_SINK_DIR'/*.eml"
