@@ -27,6 +27,8 @@ CREATE TABLE renewal_watch (
   -- set when the state became one the digest reports, cleared once queued
   digest_due        TINYINT(1) NOT NULL DEFAULT 0,
   KEY renewal_watch_digest (digest_due, account_id),
+  KEY renewal_watch_sub (subscription_id, state),
+  KEY renewal_watch_account (account_id, state),
   CONSTRAINT renewal_watch_domain_fk FOREIGN KEY (domain_id) REFERENCES subscription_domains (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
