@@ -26,6 +26,7 @@
   <xsl:variable name="cpage" select="string(/page/certificates_pagination/page)"/>
   <!-- ?renewal=attention: the model holds only the names needing attention (issue 17) -->
   <xsl:variable name="attention" select="/page/renewal_filter = 'attention'"/>
+  <xsl:variable name="attention-q"><xsl:if test="$attention">&amp;renewal=attention</xsl:if></xsl:variable>
 
   <xsl:template match="page" mode="title">
     <xsl:value-of select="name"/>
@@ -256,7 +257,7 @@
           <xsl:call-template name="pager">
             <xsl:with-param name="p" select="domains_pagination"/>
             <xsl:with-param name="name" select="'dpage'"/>
-            <xsl:with-param name="keep" select="concat('&amp;cpage=', $cpage, '#domains-section')"/>
+            <xsl:with-param name="keep" select="concat('&amp;cpage=', $cpage, $attention-q, '#domains-section')"/>
           </xsl:call-template>
         </xsl:otherwise>
       </xsl:choose>
