@@ -8,8 +8,9 @@ DIR/received.jsonl: the delivery and event headers, the body, and whether the
 Caas-Signature header is valid for the secret in DIR/secret (HMAC-SHA256 over
 "<t>.<body>", docs/webhooks.md), checked the way a customer would. A file
 DIR/fail-once makes the next delivery answer 500 (the file is then removed); a
-file DIR/redirect makes it answer 302 to DIR/redirect's content. Anything else
-answers 204. GET /health answers 200 (the tests wait for it).
+file DIR/redirect makes it answer 302 to DIR/redirect's content; DIR/big makes it
+answer 200 with that many bytes of body; DIR/slow makes it wait that many
+seconds before answering. Anything else answers 204. GET /health answers 200 (the tests wait for it).
 """
 
 import hashlib
@@ -54,11 +55,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(n)
         fail = os.path.join(DIR, "fail-once")
         redirect = os.path.join(DIR, "redirect")
+        big = os.path.join(DIR, "big")
+        slow = os.path.join(DIR, "slow")
+        if os.path.exists(slow):
+            with open(slow) as f:
+                time.sleep(float(f.read().strip()))
         if os.path.exists(fail):
             os.unlink(fail)
             status = 500
         elif os.path.exists(redirect):
             status = 302
+        elif os.path.exists(big):
+            status = 200
         else:
             status = 204
         rec = {
@@ -76,6 +84,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if status == 302:
             with open(redirect) as f:
                 self.send_header("Location", f.read().strip())
+        if status == 200:
+            with open(big) as f:
+                n = int(f.read().strip())
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            try:
+                self.wfile.write(b"x" * n)
+            except OSError:
+                pass  # the sender hung up at its cap
+            return
         self.send_header("Content-Length", "0")
         self.end_headers()
 

@@ -215,6 +215,28 @@ api "$K" GET /api/v1/webhooks
 is "a redirect is not a delivery (302, retried later)" \
 	"$(jq -r --arg d "$RD" '.webhooks[0].deliveries[] | select(.id == $d) | "\(.status) \(.http_status)"' "$HTTP_BODY")" "queued 302"
 
+# Caps: an answer larger than webhook_answer_max (64 KiB) and one slower than
+# webhook_timeout are failed attempts.
+printf '100000\n' >"$HOOKS/big"
+api "$K" POST "/api/v1/webhooks/$WH/test"
+BD=$(j .delivery_id)
+ctl webhooks >>"$TEST_TMP/jobs.log" 2>&1
+rm -f "$HOOKS/big"
+api "$K" GET /api/v1/webhooks
+like "an answer over webhook_answer_max is not a delivery" \
+	"$(jq -r --arg d "$BD" '.webhooks[0].deliveries[] | select(.id == $d) | "\(.status) \(.error)"' "$HTTP_BODY")" "queued the answer exceeds 65536 bytes"
+printf 'webhook_timeout = 1\n' | cat "$CENTER_CONF" - >"$TEST_TMP/fast.conf"
+printf '3\n' >"$HOOKS/slow"
+api "$K" POST "/api/v1/webhooks/$WH/test"
+SD=$(j .delivery_id)
+"$CAASCTL" -f "$TEST_TMP/fast.conf" webhooks >>"$TEST_TMP/jobs.log" 2>&1
+rm -f "$HOOKS/slow"
+api "$K" GET /api/v1/webhooks
+like "an answer slower than webhook_timeout is not a delivery" \
+	"$(jq -r --arg d "$SD" '.webhooks[0].deliveries[] | select(.id == $d) | "\(.status) \(.error)"' "$HTTP_BODY")" "queued "
+like "and says it timed out" \
+	"$(jq -r --arg d "$SD" '.webhooks[0].deliveries[] | select(.id == $d) | .error' "$HTTP_BODY" | tr '[:upper:]' '[:lower:]')" "timed out"
+
 # The production policy: the same delivery with webhook_allow_private = false is refused
 # before connecting (the receiver is on loopback).
 sed 's/^webhook_allow_private = .*/webhook_allow_private = false/' "$CENTER_CONF" >"$TEST_TMP/strict.conf"
