@@ -58,6 +58,17 @@ for a in "$D:d" "$M:m"; do
 done
 check "two customers with a user and an e-mail address each" test -n "$DK" -a -n "$MK"
 
+# Issue 17: D's lifecycle events reach a webhook receiver (tests/webhook-receiver.py), each
+# once, signed (docs/webhooks.md).
+HOOK_PORT=$((${CENTER_URL##*:} + 7)) HOOKS="$TEST_TMP/hooks"
+mkdir -p "$HOOKS"
+python3 "$ROOT/tests/webhook-receiver.py" "$HOOK_PORT" "$HOOKS" &
+RECEIVER=$!
+trap 'rm -f "$OFFSET_FILE"; kill "$RECEIVER" 2>/dev/null; interop_cleanup' EXIT
+api "$DK" POST /api/v1/webhooks "{\"url\":\"http://127.0.0.1:$HOOK_PORT/hook\",\"events\":[\"subscription.created\",\"subscription.renewed\",\"subscription.renewal_failed\",\"subscription.expired\",\"domain.added\",\"domain.removed\"]}"
+is "D has a webhook endpoint" "$HTTP_STATUS" 201
+printf '%s' "$(j .secret)" >"$HOOKS/secret"
+
 # Deposit: day 0 (3 × 3900) + renewal of SD (3900), gross, plus 1.00 of slack;
 # SD2's renewal will miss 46.80 - 1.00 = 45.80.
 ctl deposit-credit --account "$D" --cents $((3 * 4680 + 4680 + 100)) --reference "t99 top-up" \
@@ -254,6 +265,19 @@ like "expired: to M" "$(mail_of expired "$M")" "$R-m@customer.test|Subscription 
 like "expired: to D for SD2" "$(mail_of expired "$D")" "Subscription “SD2 $R” has expired"
 is "each notification was sent once" \
 	"$(sql "SELECT COUNT(*) FROM notifications WHERE account_id IN ($D, $M) AND status <> 'sent'")" 0
+
+# ---- D's webhooks (issue 17)
+hook_n() { jq -r --arg e "$1" 'select(.event == $e and .signature_ok) | .delivery' "$HOOKS/received.jsonl" 2>/dev/null | sort -u | wc -l; }
+is "webhook: subscription.created for SD and SD2" "$(hook_n subscription.created)" 2
+is "webhook: domain.added for d3" "$(hook_n domain.added)" 1
+is "webhook: domain.removed for d3 and d2" "$(hook_n domain.removed)" 2
+is "webhook: subscription.renewed for SD" "$(hook_n subscription.renewed)" 1
+check "webhook: subscription.renewal_failed for SD2" test "$(hook_n subscription.renewal_failed)" -ge 1
+like "naming SD2" "$(jq -r 'select(.event == "subscription.renewal_failed") | .body' "$HOOKS/received.jsonl" | head -n1)" "\"name\":\"SD2 $R\""
+is "webhook: subscription.expired for SD2 only" "$(hook_n subscription.expired)" 1
+is "every delivery was posted once (no retry needed, no duplicate)" \
+	"$(wc -l <"$HOOKS/received.jsonl") $(jq -r .signature_ok "$HOOKS/received.jsonl" | sort -u)" \
+	"$(jq -r .delivery "$HOOKS/received.jsonl" | sort -u | wc -l) true"
 
 # ---- the FEC export of the period equals the ledger
 FROM=$(day 0) TO=$(day 395)
