@@ -187,6 +187,7 @@ sql "UPDATE subscriptions SET end_date = '$(stack_now | cut -c1-10)' WHERE id = 
 ctl expire >>"$TEST_TMP/jobs.log" 2>&1
 ctl sync --subscription "$S" >>"$TEST_TMP/jobs.log" 2>&1
 ctl webhooks >>"$TEST_TMP/jobs.log" 2>&1
+ctl notify >>"$TEST_TMP/jobs.log" 2>&1	# the expiry's mail: later tests count the outbox
 is "the subscription expired" "$(sql "SELECT status FROM subscriptions WHERE id = $S")" expired
 is "domain.removed reached the receiver" "$(n_event domain.removed)" 1
 is "subscription.expired reached the receiver" "$(n_event subscription.expired)" 1
