@@ -3,7 +3,8 @@
   Subscription created: its ACME (EAB) credentials, the HMAC key only on
   the first rendering.
   Model: <subscription><id/><name/><status/></subscription>,
-  <acme><server/><kid/><hmac_key/></acme> (hmac_key only the first time),
+  <acme><server/><kid/><hmac_key/><domain/><contact/></acme> (hmac_key only
+  the first time; domain: the first name of the subscription, for the commands),
   <already_shown/> (true on a reload or a replayed post: no key then).
 -->
 <xsl:stylesheet version="1.0"
@@ -12,6 +13,7 @@
     exclude-result-prefixes="i18n">
 
   <xsl:import href="layout.xsl"/>
+  <xsl:include href="acme_commands.xsl"/>
 
   <xsl:variable name="acme" select="/page/acme"/>
 
@@ -65,22 +67,13 @@
     </dl>
 
     <h2><xsl:value-of select="i18n:t('created.examples')"/></h2>
-    <p class="hint"><xsl:value-of select="i18n:t('created.examples.note')"/></p>
-    <h3><xsl:value-of select="i18n:t('example.certbot')"/></h3>
-    <pre class="command" id="example-certbot"><code>
-      <xsl:value-of select="concat('certbot certonly --server ', $acme/server,
-          ' --eab-kid ', $acme/kid, ' --eab-hmac-key ', $acme/hmac_key, ' -d example.com')"/>
-    </code></pre>
-    <h3><xsl:value-of select="i18n:t('example.lego')"/></h3>
-    <pre class="command" id="example-lego"><code>
-      <xsl:value-of select="concat('lego --server ', $acme/server, ' --eab --kid ', $acme/kid,
-          ' --hmac ', $acme/hmac_key, ' --email you@example.com --domains example.com run')"/>
-    </code></pre>
-    <h3><xsl:value-of select="i18n:t('example.acmesh')"/></h3>
-    <pre class="command" id="example-acmesh"><code>
-      <xsl:value-of select="concat('acme.sh --register-account --server ', $acme/server,
-          ' --eab-kid ', $acme/kid, ' --eab-hmac-key ', $acme/hmac_key)"/>
-    </code></pre>
+    <xsl:call-template name="acme-commands">
+      <xsl:with-param name="server" select="string($acme/server)"/>
+      <xsl:with-param name="kid" select="string($acme/kid)"/>
+      <xsl:with-param name="hmac" select="string($acme/hmac_key)"/>
+      <xsl:with-param name="domain" select="string($acme/domain)"/>
+      <xsl:with-param name="login-contact" select="string($acme/contact)"/>
+    </xsl:call-template>
   </xsl:template>
 
 </xsl:stylesheet>

@@ -4,7 +4,8 @@
   (never the HMAC key), its enrolled domains and its certificates.
   Model: <account/>, <id/><name/><type/><status/><organization/><start/>
   <end/><auto_renew/><renewal_error/><created_at/><active_domains/>
-  <certificates_delivered/>, <acme><server/><kid/></acme>,
+  <certificates_delivered/>, <acme><server/><kid/><contact/></acme> (the
+  commands use the first active name of the domains shown),
   <domains><domain><id/><name/><status/><reference/><added_at/><removed_at/>
   <product/><wildcard/><price_cents/><refund_cents/></domain>…</domains>,
   <domains_pagination/> (?dpage=N), <certificates><certificate><reference/>
@@ -20,6 +21,7 @@
     exclude-result-prefixes="i18n">
 
   <xsl:import href="layout.xsl"/>
+  <xsl:include href="acme_commands.xsl"/>
 
   <xsl:variable name="id" select="string(/page/id)"/>
   <xsl:variable name="dpage" select="string(/page/domains_pagination/page)"/>
@@ -161,11 +163,25 @@
         </div>
       </dl>
       <p class="note" id="hmac-note"><xsl:value-of select="i18n:t('show.acme.hmac_note')"/></p>
-      <h3><xsl:value-of select="i18n:t('show.acme.example')"/></h3>
-      <pre class="command" id="example-certbot"><code>
-        <xsl:value-of select="concat('certbot certonly --server ', server, ' --eab-kid ', kid,
-            ' --eab-hmac-key ', i18n:t('show.acme.hmac_placeholder'), ' -d example.com')"/>
-      </code></pre>
+      <xsl:variable name="names" select="/page/domains/domain[status = 'active']"/>
+      <xsl:variable name="first">
+        <xsl:choose>
+          <xsl:when test="$names[string(wildcard) != 'true']">
+            <xsl:value-of select="$names[string(wildcard) != 'true'][1]/name"/>
+          </xsl:when>
+          <xsl:otherwise><xsl:value-of select="$names[1]/name"/></xsl:otherwise>
+        </xsl:choose>
+      </xsl:variable>
+      <xsl:if test="string($first) != ''">
+        <h3><xsl:value-of select="i18n:t('show.acme.example')"/></h3>
+        <xsl:call-template name="acme-commands">
+          <xsl:with-param name="server" select="string(server)"/>
+          <xsl:with-param name="kid" select="string(kid)"/>
+          <xsl:with-param name="hmac" select="i18n:t('show.acme.hmac_placeholder')"/>
+          <xsl:with-param name="domain" select="string($first)"/>
+          <xsl:with-param name="login-contact" select="string(contact)"/>
+        </xsl:call-template>
+      </xsl:if>
     </section>
   </xsl:template>
 
@@ -237,12 +253,12 @@
                     <xsl:value-of select="reference"/>
                     <xsl:if test="string(reference) = ''"><xsl:value-of select="$none"/></xsl:if>
                   </td>
-                  <td><xsl:value-of select="i18n:date(string(added_at))"/></td>
+                  <td class="date"><xsl:value-of select="i18n:date(string(added_at))"/></td>
                   <xsl:choose>
                     <xsl:when test="status = 'active'">
                       <td><span class="badge badge-active"><xsl:value-of select="$t-active"/></span></td>
                       <td><xsl:apply-templates select="renewal | last_failure" mode="watch"/></td>
-                      <td><a href="/acme/{$id}/domains/{id}/delete"><xsl:value-of select="$t-delete"/></a></td>
+                      <td><xsl:call-template name="delete-icon"><xsl:with-param name="t" select="$t-delete"/></xsl:call-template></td>
                     </xsl:when>
                     <xsl:otherwise>
                       <td><span class="badge badge-removed"><xsl:value-of select="$t-removed"/></span></td>
@@ -276,6 +292,19 @@
     </form>
   </xsl:template>
 
+  <!-- The delete action of a domain row: the trash can the customer documentation
+       shows, named for screen readers ("Delete www.example.com"). -->
+  <xsl:template name="delete-icon">
+    <xsl:param name="t"/>
+    <a class="icon-action delete" href="/acme/{$id}/domains/{id}/delete"
+        aria-label="{concat($t, ' ', name)}" title="{concat($t, ' ', name)}">
+      <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="18" height="18"
+          aria-hidden="true" focusable="false" class="icon-trash">
+        <path d="M9 3h6l1 2h4v2H4V5h4l1-2zm-3 6h12l-1 12H7L6 9zm4 2v8h1.5v-8H10zm3.5 0v8H15v-8h-1.5z"/>
+      </svg>
+    </a>
+  </xsl:template>
+
   <!-- Certificates delivered -->
 
   <xsl:template name="certificates">
@@ -306,8 +335,8 @@
                   <td><xsl:value-of select="reference"/></td>
                   <td><xsl:value-of select="domain"/></td>
                   <td class="serial"><xsl:value-of select="serial"/></td>
-                  <td><xsl:value-of select="i18n:date(string(not_before))"/></td>
-                  <td><xsl:value-of select="i18n:date(string(not_after))"/></td>
+                  <td class="date"><xsl:value-of select="i18n:date(string(not_before))"/></td>
+                  <xsl:call-template name="expiry-cell"/>
                   <td><span class="badge badge-{status}"><xsl:value-of select="i18n:t(concat('cert.status.', status))"/></span><xsl:if test="revocation_requested = 'true'"><xsl:text> </xsl:text><span class="badge badge-revocation-requested"><xsl:value-of select="i18n:t('cert.revocation_requested')"/></span></xsl:if></td>
                 </tr>
               </xsl:for-each>

@@ -2,7 +2,7 @@
 <!--
   Every certificate of the account, searched by domain or reference.
   Model: <q/>, <certificates><certificate><reference/><domain/><serial/>
-  <not_before/><not_after/><status/><subscription_id/><subscription/>
+  <not_before/><not_after/><status/><expires_soon/><subscription_id/><subscription/>
   </certificate>…</certificates>, <pagination><total/><page/><pages/>
   <per_page/></pagination> (?q=…&page=N).
 -->
@@ -90,8 +90,8 @@
             <td><xsl:value-of select="domain"/></td>
             <td><a href="/acme/{subscription_id}"><xsl:value-of select="subscription"/></a></td>
             <td class="serial"><xsl:value-of select="serial"/></td>
-            <td><xsl:value-of select="i18n:date(string(not_before))"/></td>
-            <td><xsl:value-of select="i18n:date(string(not_after))"/></td>
+            <td class="date"><xsl:value-of select="i18n:date(string(not_before))"/></td>
+            <xsl:call-template name="expiry-cell"/>
             <td><span class="badge badge-{status}"><xsl:value-of select="i18n:t(concat('cert.status.', status))"/></span><xsl:if test="revocation_requested = 'true'"><xsl:text> </xsl:text><span class="badge badge-revocation-requested"><xsl:value-of select="i18n:t('cert.revocation_requested')"/></span></xsl:if></td>
           </tr>
         </xsl:for-each>

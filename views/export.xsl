@@ -1,7 +1,7 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!--
   Accounting export form (accounting role). Submitting it downloads the file
-  (GET with from, to and format). Model: <form><from/><to/><format/></form>,
+  (GET with from, to, format and encoding). Model: <form><from/><to/><format/><encoding/><timezone/></form>,
   and <error><field/><message/></error> when the last attempt was refused.
 -->
 <xsl:stylesheet version="1.0"
@@ -32,12 +32,39 @@
         <legend><xsl:value-of select="i18n:t('export.format')"/></legend>
         <xsl:call-template name="format-choice"><xsl:with-param name="f" select="'csv'"/></xsl:call-template>
         <xsl:call-template name="format-choice"><xsl:with-param name="f" select="'fec'"/></xsl:call-template>
+        <xsl:call-template name="format-choice"><xsl:with-param name="f" select="'csv-fr'"/></xsl:call-template>
       </fieldset>
+      <xsl:call-template name="encoding-field"/>
       <button type="submit" class="primary" id="export-submit">
         <xsl:value-of select="i18n:t('export.submit')"/>
       </button>
     </form>
     <p class="hint"><xsl:value-of select="i18n:t('export.hint')"/></p>
+    <p class="hint" id="export-timezone"><xsl:value-of select="i18n:t('export.timezone')"/>
+      <xsl:text> </xsl:text><strong><xsl:value-of select="form/timezone"/></strong></p>
+  </xsl:template>
+
+  <xsl:template name="encoding-field">
+    <label for="encoding">
+      <xsl:value-of select="i18n:t('export.encoding')"/>
+      <select name="encoding" id="encoding">
+        <xsl:if test="/page/error/field = 'encoding'">
+          <xsl:attribute name="aria-invalid">true</xsl:attribute>
+        </xsl:if>
+        <xsl:call-template name="encoding-option"><xsl:with-param name="e" select="'utf-8'"/></xsl:call-template>
+        <xsl:call-template name="encoding-option"><xsl:with-param name="e" select="'iso-8859-15'"/></xsl:call-template>
+      </select>
+    </label>
+  </xsl:template>
+
+  <xsl:template name="encoding-option">
+    <xsl:param name="e"/>
+    <option value="{$e}">
+      <xsl:if test="/page/form/encoding = $e">
+        <xsl:attribute name="selected">selected</xsl:attribute>
+      </xsl:if>
+      <xsl:value-of select="i18n:t(concat('export.encoding.', $e))"/>
+    </option>
   </xsl:template>
 
   <xsl:template name="date-field">

@@ -29,6 +29,7 @@
         <!-- No favicon of our own: an empty one spares a 404 on every page. -->
         <link rel="icon" href="data:,"/>
         <link rel="stylesheet" href="/static/center.css"/>
+        <script src="/static/center.js" defer="defer"></script>
       </head>
       <body class="view-{/page/@view}">
         <xsl:call-template name="header"/>
@@ -177,6 +178,22 @@
         </xsl:if>
       </nav>
     </xsl:if>
+  </xsl:template>
+
+  <!-- A certificate's expiry, highlighted when a valid one ends within 30 days
+       (expires_soon, computed by the customer area from its clock). -->
+  <xsl:template name="expiry-cell">
+    <td>
+      <xsl:attribute name="class">
+        <xsl:text>date</xsl:text>
+        <xsl:if test="expires_soon = 'true'"> expires-soon</xsl:if>
+      </xsl:attribute>
+      <xsl:value-of select="i18n:date(string(not_after))"/>
+      <xsl:if test="expires_soon = 'true'">
+        <xsl:text> </xsl:text>
+        <span class="badge badge-expiring"><xsl:value-of select="i18n:t('cert.expires_soon')"/></span>
+      </xsl:if>
+    </td>
   </xsl:template>
 
   <xsl:template name="date-or-dash">

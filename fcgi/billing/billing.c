@@ -145,6 +145,14 @@ enum bstmt {
 	BQ_INVOICE_INSERT,
 	BQ_INVOICE_ADD,
 	BQ_LINE_INSERT,
+	BQ_CHARGE_BY_KEY,
+	BQ_CHARGE_OF_DOMAIN,
+	BQ_REFUNDED,
+	BQ_CHECK_COUNTS,
+	BQ_CHECK_BALANCES,
+	BQ_CHECK_INVOICES,
+	BQ_CHECK_LINES,
+	BQ_CHECK_REFUNDS,
 	BQ__MAX
 };
 
@@ -173,8 +181,8 @@ static const char *const billing_sql[BQ__MAX] = {
 	[BQ_LEDGER_INSERT] =
 	    "INSERT INTO ledger (account_id, kind, net_cents, vat_bp, vat_cents, gross_cents, "
 	    "currency, product_code, subscription_ref, domain_ref, upstream_order, "
-	    "upstream_cost_cents, reference, idempotency_key, invoice_id, created_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "upstream_cost_cents, reference, idempotency_key, invoice_id, refund_of, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[BQ_LEDGER_PAGE] =
 	    "SELECT id, kind, net_cents, vat_bp, vat_cents, gross_cents, currency, "
 	    "product_code, subscription_ref, domain_ref, upstream_order, idempotency_key, "
@@ -195,6 +203,51 @@ static const char *const billing_sql[BQ__MAX] = {
 	[BQ_LINE_INSERT] =
 	    "INSERT INTO invoice_lines (invoice_id, ledger_id, description, net_cents, "
 	    "vat_cents, gross_cents) VALUES (?, ?, ?, ?, ?, ?)",
+	/* The charge a refund gives back (columns of CHARGE_COLS). */
+#define CHARGE_COLS "SELECT id, account_id, kind, net_cents, vat_bp, vat_cents FROM ledger "
+	[BQ_CHARGE_BY_KEY] = CHARGE_COLS "WHERE idempotency_key = ?",
+	/* Same net first, then the latest: parameters account, sub, domain, net, net. */
+	[BQ_CHARGE_OF_DOMAIN] = CHARGE_COLS
+	    "WHERE account_id = ? AND subscription_ref = ? AND domain_ref = ? AND kind = 'charge' "
+	    "AND net_cents >= ? ORDER BY net_cents = ? DESC, id DESC LIMIT 1",
+	[BQ_REFUNDED] =
+	    "SELECT COALESCE(SUM(net_cents), 0), COALESCE(SUM(vat_cents), 0) FROM ledger "
+	    "WHERE refund_of = ? AND kind = 'refund'",
+	/* ---- ledger-check: each query lists what disagrees (at most 1000 rows) ---- */
+	[BQ_CHECK_COUNTS] =
+	    "SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM invoices), "
+	    "(SELECT COUNT(*) FROM ledger)",
+	[BQ_CHECK_BALANCES] =
+	    "SELECT a.id, IF(a.kind = 'deposit', COALESCE(s.signed, 0), 0), a.balance_cents "
+	    "FROM accounts a LEFT JOIN (SELECT account_id, SUM(CASE kind WHEN 'charge' THEN "
+	    "-gross_cents ELSE gross_cents END) AS signed FROM ledger GROUP BY account_id) s "
+	    "ON s.account_id = a.id WHERE a.balance_cents <> "
+	    "IF(a.kind = 'deposit', COALESCE(s.signed, 0), 0) ORDER BY a.id LIMIT 1000",
+	[BQ_CHECK_INVOICES] =
+	    "SELECT i.id, COALESCE(x.g, 0), i.gross_cents FROM invoices i LEFT JOIN "
+	    "(SELECT invoice_id, SUM(net_cents) AS n, SUM(vat_cents) AS v, SUM(gross_cents) AS g "
+	    "FROM invoice_lines GROUP BY invoice_id) x ON x.invoice_id = i.id "
+	    "WHERE i.net_cents <> COALESCE(x.n, 0) OR i.vat_cents <> COALESCE(x.v, 0) "
+	    "OR i.gross_cents <> COALESCE(x.g, 0) ORDER BY i.id LIMIT 1000",
+#define SIGNED(c) "IF(g.kind = 'charge', 1, -1) * g." c
+	[BQ_CHECK_LINES] =
+	    "SELECT g.id, " SIGNED("gross_cents") ", COALESCE(il.gross_cents, 0) FROM ledger g "
+	    "JOIN accounts a ON a.id = g.account_id "
+	    "LEFT JOIN invoice_lines il ON il.ledger_id = g.id "
+	    "WHERE (a.kind = 'monthly' AND g.kind <> 'credit' AND (il.id IS NULL "
+	    "OR g.invoice_id IS NULL OR il.invoice_id <> g.invoice_id "
+	    "OR il.net_cents <> " SIGNED("net_cents") " OR il.vat_cents <> " SIGNED("vat_cents")
+	    " OR il.gross_cents <> " SIGNED("gross_cents") ")) "
+	    "OR (a.kind = 'deposit' AND il.id IS NOT NULL) ORDER BY g.id LIMIT 1000",
+#undef SIGNED
+	[BQ_CHECK_REFUNDS] =
+	    "SELECT c.id, c.net_cents, SUM(r.net_cents) FROM ledger r "
+	    "JOIN ledger c ON c.id = r.refund_of WHERE r.kind = 'refund' "
+	    "GROUP BY c.id, c.net_cents, c.kind, c.account_id "
+	    "HAVING SUM(r.net_cents) > c.net_cents OR c.kind <> 'charge' "
+	    "OR MIN(r.account_id) <> c.account_id OR MAX(r.account_id) <> c.account_id "
+	    "ORDER BY c.id LIMIT 1000",
+#undef CHARGE_COLS
 };
 
 struct db *
@@ -310,7 +363,8 @@ req_ok(const struct billing_req *q)
 	    q->subscription_ref >= 0 && q->domain_ref >= 0 &&
 	    token_ok(q->idempotency_key, BILLING_KEY_MAX, 0) &&
 	    token_ok(q->product_code, 32, 1) && token_ok(q->upstream_order, 64, 1) &&
-	    text_ok(q->description) && text_ok(q->reference);
+	    text_ok(q->description) && text_ok(q->reference) &&
+	    token_ok(q->refund_of, BILLING_KEY_MAX, 1);
 }
 
 /*
@@ -382,7 +436,8 @@ ledger_insert(struct db *db, const struct billing_req *q, enum billing_kind kind
 	    DB_SN(q->upstream_order),
 	    q->upstream_cost_cents >= 0 ? DB_I(q->upstream_cost_cents) : DB_NUL,
 	    DB_SN(q->reference), DB_S(q->idempotency_key),
-	    res->invoice_id > 0 ? DB_I(res->invoice_id) : DB_NUL, DB_S(now) }, 16, &r);
+	    res->invoice_id > 0 ? DB_I(res->invoice_id) : DB_NUL,
+	    res->refund_of > 0 ? DB_I(res->refund_of) : DB_NUL, DB_S(now) }, 17, &r);
 	if (drc == 0)
 		*id = (long long)r->insert_id;
 	db_res_free(r);
@@ -435,6 +490,84 @@ add_line(struct db *db, const struct billing_req *q, enum billing_kind kind,
 }
 
 /*
+ * A refund's VAT (issue #16 item 5): the rate and amounts of the charge
+ * it gives back (billing.h, billing_refund). Sets res->vat_bp,
+ * res->vat_cents and res->refund_of; BILLING_EINVAL when the named
+ * charge is not one of this account's charges or would be refunded above
+ * its net.
+ */
+static enum billing_rc
+refund_vat(struct db *db, const struct billing_req *q, const struct billing_account *a,
+    struct billing_result *res)
+{
+	struct db_res	*r = NULL;
+	long long	 c_net, c_vat, r_net, r_vat, vat;
+	enum billing_rc	 rc;
+
+	res->vat_bp = a->vat_bp;
+	if (q->refund_of != NULL)
+		rc = billing_from_db(db_run(db, BQ_CHARGE_BY_KEY, (struct db_param[]){
+		    DB_S(q->refund_of) }, 1, &r));
+	else if (q->subscription_ref > 0 && q->domain_ref > 0)
+		rc = billing_from_db(db_run(db, BQ_CHARGE_OF_DOMAIN, (struct db_param[]){
+		    DB_I(a->id), DB_I(q->subscription_ref), DB_I(q->domain_ref),
+		    DB_I(q->net_cents), DB_I(q->net_cents) }, 5, &r));
+	else
+		goto rate;	/* nothing to mirror: the account's rate */
+	if (rc != BILLING_OK)
+		goto out;
+	if (r->nrows != 1) {
+		if (q->refund_of != NULL) {
+			rc = BILLING_EINVAL;
+			goto out;
+		}
+		db_res_free(r);	/* no charge of that domain: the account's rate */
+		r = NULL;
+		goto rate;
+	}
+	if (db_cell_int(r, 0, 1) != a->id || strcmp(db_cell(r, 0, 2), "charge") != 0) {
+		rc = BILLING_EINVAL;
+		goto out;
+	}
+	res->refund_of = db_cell_int(r, 0, 0);
+	res->vat_bp = db_cell_int(r, 0, 4);
+	c_net = db_cell_int(r, 0, 3);
+	c_vat = db_cell_int(r, 0, 5);
+	db_res_free(r);
+	r = NULL;
+	if ((rc = billing_from_db(db_run(db, BQ_REFUNDED, (struct db_param[]){
+	    DB_I(res->refund_of) }, 1, &r))) != BILLING_OK)
+		goto out;
+	r_net = db_cell_int(r, 0, 0);
+	r_vat = db_cell_int(r, 0, 1);
+	if (q->net_cents > c_net - r_net) {
+		log_warn("billing: refund %s of %lld cents exceeds what is left of charge %lld "
+		    "(%lld of %lld)", q->idempotency_key, q->net_cents, res->refund_of,
+		    c_net - r_net, c_net);
+		rc = BILLING_EINVAL;
+		goto out;
+	}
+	if (q->net_cents == c_net - r_net) {
+		/* The last of the charge: exactly its VAT, less what went back already. */
+		res->vat_cents = c_vat - r_vat;
+		rc = res->vat_cents >= 0 ? BILLING_OK : BILLING_EINVAL;
+		goto out;
+	}
+	if (billing_vat(q->net_cents, res->vat_bp, &vat) == -1) {
+		rc = BILLING_EINVAL;
+		goto out;
+	}
+	res->vat_cents = vat < c_vat - r_vat ? vat : c_vat - r_vat;
+	goto out;
+rate:
+	rc = billing_vat(q->net_cents, res->vat_bp, &res->vat_cents) == -1 ?
+	    BILLING_EINVAL : BILLING_OK;
+out:
+	db_res_free(r);
+	return rc;
+}
+
+/*
  * The steps of one movement, inside the caller's transaction and after
  * the account row is locked (a). Nothing is left half-done because the
  * caller rolls back on anything but BILLING_OK.
@@ -464,9 +597,16 @@ move_locked(struct db *db, const struct billing_req *q, enum billing_kind kind,
 		return rc;
 	res->kind = kind;
 	res->net_cents = q->net_cents;
-	res->vat_bp = kind == BILLING_CREDIT ? 0 : a->vat_bp;
-	if (billing_vat(res->net_cents, res->vat_bp, &res->vat_cents) == -1)
+	if (kind == BILLING_REFUND) {
+		if ((rc = refund_vat(db, q, a, res)) != BILLING_OK)
+			return rc;
+	} else if (q->refund_of != NULL)
 		return BILLING_EINVAL;
+	else {
+		res->vat_bp = kind == BILLING_CREDIT ? 0 : a->vat_bp;
+		if (billing_vat(res->net_cents, res->vat_bp, &res->vat_cents) == -1)
+			return BILLING_EINVAL;
+	}
 	res->gross_cents = res->net_cents + res->vat_cents;
 	res->balance_cents = a->balance_cents;
 	clock_sql(clock_now(), now);
@@ -614,5 +754,60 @@ billing_find(struct db *db, const char *key, struct billing_entry *e)
 	if (rc == BILLING_OK)
 		rc = r->nrows == 1 ? entry_row(r, 0, e) : BILLING_ENOACCOUNT;
 	db_res_free(r);
+	return rc;
+}
+
+/* ---- ledger-check ---- */
+
+/* Report every row of one check query (id, expected, found) through cb. */
+static enum billing_rc
+check_rows(struct db *db, int stmt, enum billing_check_kind k, billing_check_cb cb,
+    void *arg, struct billing_check_summary *s)
+{
+	struct db_res	*r = NULL;
+	enum billing_rc	 rc;
+
+	if ((rc = billing_from_db(db_run(db, stmt, NULL, 0, &r))) != BILLING_OK)
+		goto out;
+	for (size_t i = 0; i < r->nrows; i++) {
+		cb(arg, k, db_cell_int(r, i, 0), db_cell_int(r, i, 1), db_cell_int(r, i, 2));
+		s->problems++;
+	}
+out:
+	db_res_free(r);
+	return rc;
+}
+
+enum billing_rc
+billing_check(struct db *db, billing_check_cb cb, void *arg, struct billing_check_summary *s)
+{
+	static const int	 stmts[BILLING_CHECK__MAX] = {
+		[BILLING_CHECK_BALANCE] = BQ_CHECK_BALANCES,
+		[BILLING_CHECK_INVOICE] = BQ_CHECK_INVOICES,
+		[BILLING_CHECK_LINE] = BQ_CHECK_LINES,
+		[BILLING_CHECK_REFUND] = BQ_CHECK_REFUNDS,
+	};
+	struct db_res	*r = NULL;
+	enum billing_rc	 rc;
+	int		 begun = 0;
+
+	memset(s, 0, sizeof(*s));
+	/* One snapshot (REPEATABLE READ): a movement committing meanwhile is seen by all checks or none. */
+	if ((rc = billing_from_db(db_begin(db))) != BILLING_OK)
+		goto out;
+	begun = 1;
+	if ((rc = billing_from_db(db_run(db, BQ_CHECK_COUNTS, NULL, 0, &r))) != BILLING_OK)
+		goto out;
+	s->accounts = db_cell_int(r, 0, 0);
+	s->invoices = db_cell_int(r, 0, 1);
+	s->ledger_rows = db_cell_int(r, 0, 2);
+	for (int k = 0; k < BILLING_CHECK__MAX; k++)
+		if ((rc = check_rows(db, stmts[k], (enum billing_check_kind)k, cb, arg, s)) !=
+		    BILLING_OK)
+			goto out;
+out:
+	db_res_free(r);
+	if (begun)
+		(void)db_rollback(db);
 	return rc;
 }

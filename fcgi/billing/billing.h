@@ -122,6 +122,7 @@ struct billing_req {
 	long long	 upstream_cost_cents;	/* < 0: unknown */
 	const char	*description;		/* invoice line text; default: product or kind */
 	const char	*reference;		/* free text kept on the ledger row */
+	const char	*refund_of;		/* refunds: idempotency key of the charge given back */
 };
 
 /* What happened (or, on a replay, what happened the first time). */
@@ -132,6 +133,7 @@ struct billing_result {
 	long long		 net_cents, vat_bp, vat_cents, gross_cents;
 	long long		 invoice_id;	/* monthly accounts, else 0 */
 	long long		 balance_cents;	/* deposit balance after the movement (now, on a replay) */
+	long long		 refund_of;	/* refunds: ledger id of the charge given back, else 0 */
 };
 
 /*
@@ -147,9 +149,18 @@ struct billing_result {
 enum billing_rc	billing_charge(struct db *, const struct billing_req *, struct billing_result *);
 
 /*
- * Give net_cents (+ VAT at the account's current rate) back: a credit to
- * the deposit balance, or a negative line on the open invoice of the
- * month. Same idempotency and outcomes as billing_charge (never EFUNDS).
+ * Give net_cents (+ VAT) back: a credit to the deposit balance, or a
+ * negative line on the open invoice of the month. The refund mirrors the
+ * charge it gives back (issue #16 item 5): that charge's VAT rate, and its
+ * very VAT amount when the whole net is refunded, whatever the account's
+ * rate is today. The charge is q->refund_of (its idempotency key; unknown,
+ * another account's or not a charge: BILLING_EINVAL); without it, the
+ * latest charge of the same account, subscription_ref and domain_ref
+ * (both > 0) with the same net, else the latest with a larger net; with
+ * no such charge, the account's current rate. The refunds of one charge
+ * never sum above its net (BILLING_EINVAL). The ledger row records the
+ * charge (refund_of). Same idempotency and outcomes as billing_charge
+ * (never EFUNDS).
  */
 enum billing_rc	billing_refund(struct db *, const struct billing_req *, struct billing_result *);
 
@@ -193,6 +204,37 @@ struct billing_entry {
  */
 enum billing_rc	billing_ledger(struct db *, long long account_id, long long after_id,
 		    struct billing_entry *out, size_t max, size_t *n);
+
+/* ---- ledger-check (issue #16 item 1) ---- */
+
+enum billing_check_kind {
+	BILLING_CHECK_BALANCE,	/* deposit: balance <> signed sum of the ledger; monthly: balance <> 0 */
+	BILLING_CHECK_INVOICE,	/* invoice totals <> sums of its lines */
+	BILLING_CHECK_LINE,	/* monthly ledger row without its line, or a line that disagrees */
+	BILLING_CHECK_REFUND,	/* refunds of a charge above its net, or refund_of not a charge */
+	BILLING_CHECK__MAX
+};
+
+/* Called once per discrepancy: id is the account, invoice or ledger row. */
+typedef void	(*billing_check_cb)(void *arg, enum billing_check_kind, long long id,
+		    long long expected_cents, long long found_cents);
+
+struct billing_check_summary {
+	long long	 accounts, invoices, ledger_rows;
+	long long	 problems;
+};
+
+/*
+ * Proves the books (read only, one consistent snapshot): per deposit
+ * account balance = credits + refunds − charges (gross) of its ledger, a
+ * monthly account's balance is 0, every invoice's totals equal the sums
+ * of its lines, every monthly ledger row has exactly its signed line on
+ * its invoice, and no charge is refunded above its net. BILLING_OK with
+ * *s filled (s->problems discrepancies reported through cb), or a
+ * database outcome.
+ */
+enum billing_rc	billing_check(struct db *, billing_check_cb, void *arg,
+		    struct billing_check_summary *s);
 
 /*
  * The ledger row holding idempotency key, for a job that must know

@@ -98,6 +98,12 @@ invoices_db_open(const struct db_conf *conf)
 	return db_open(conf, invoices_sql, IQ__MAX, 0);
 }
 
+struct db *
+invoices_db_share(struct db *owner)
+{
+	return db_share(owner, invoices_sql, IQ__MAX);
+}
+
 int
 invoice_number_fmt(int year, long long n, char *out, size_t outsz)
 {

@@ -25,6 +25,11 @@
 
 /* A handle on the invoices statement table; db_close() frees it. NULL on ENOMEM. */
 struct db	*invoices_db_open(const struct db_conf *);
+/*
+ * The same statements over owner's connection (db_share): a web worker's
+ * reads follow its connection, reconnects included. Must not outlive owner.
+ */
+struct db	*invoices_db_share(struct db *owner);
 
 #define INVOICE_NUMBER_MAX	32
 

@@ -10,6 +10,8 @@
  *   reseller_domains.c   ADDDOMAIN, REMOVEDOMAIN, LISTDOMAINS,
  *                        EXTENDDOMAINS, UPDATEDOMAINS
  *   reseller_orders.c    GETLASTORDER and !AutoRevokeSSL
+ *   reseller_days.c      UTC calendar days of the subscription's term
+ *   reseller_fault.c     fault injection for the client's saga tests
  */
 #ifndef CA_RESELLER_INT_H
 #define CA_RESELLER_INT_H
@@ -100,7 +102,7 @@ struct rctx {
 int	reseller_fault(const struct rctx *, const char *action, const char *when);
 json_t	*reseller_fault_answer(int status);
 
-/* ---- reseller.c ---- */
+/* ---- reseller.c (days: reseller_days.c) ---- */
 enum rfield field_of(const char *key);
 void	call_log(struct rctx *, int status, const char *kind);
 void	send_json(struct rctx *, int status, json_t *);

@@ -282,7 +282,10 @@ autorevoke_fields(struct rctx *rc)
 			form_answer(rc, -2, msg);
 			return -1;
 		}
-		if (kv_count(&rc->req->form, key) > 1 || strlen(val) > rfields[f].max) {
+		int ctl = 0;
+		for (const char *c = val; *c && !ctl; c++)
+			ctl = (unsigned char)*c < 0x20 || *c == 0x7f;
+		if (kv_count(&rc->req->form, key) > 1 || strlen(val) > rfields[f].max || ctl) {
 			snprintf(msg, sizeof(msg), "The value of the '%s' argument is invalid!", rfields[f].name);
 			form_answer(rc, -4, msg);
 			return -1;

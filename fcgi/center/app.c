@@ -79,6 +79,8 @@ static const struct route routes[] = {
 	{ HTTP_DELETE, "/api/v1/webhooks/#",	AUTH_API,  R_ANY, 1, h_api_webhook_delete },
 	{ HTTP_POST, "/api/v1/webhooks/#/rotate", AUTH_API, R_ANY, 1, h_api_webhook_rotate },
 	{ HTTP_POST, "/api/v1/webhooks/#/test",	AUTH_API,  R_ANY, 1, h_api_webhook_test },
+	{ HTTP_GET,  "/api/v1/invoices",	AUTH_API,  R_ANY, 0, h_invoices },
+	{ HTTP_GET,  "/api/v1/invoices/#",	AUTH_API,  R_ANY, 0, h_invoice },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -174,6 +176,7 @@ status_key(int status)
 	case 405: return "err.405";
 	case 413: return "err.413";
 	case 409: return "err.409";
+	case 429: return "err.429";
 	case 414: return "err.414";
 	case 502: return "err.502";
 	case 503: return "err.503";

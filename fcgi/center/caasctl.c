@@ -13,11 +13,12 @@
  *   caasctl [-f config] price-set --account ID --product CODE --cents C
  *   caasctl [-f config] deposit-credit --account ID --cents N --reference TEXT --key KEY
  *   caasctl [-f config] ledger --account ID
+ *   caasctl [-f config] ledger-check
  *   caasctl [-f config] notify [--now T] [--batch N]       (caasctl_notify.c)
  *   caasctl [-f config] user-email --login L (--email ADDRESS | --clear)
  *   caasctl [-f config] close-invoices [--now "YYYY-MM-DD HH:MM:SS"]
- *   caasctl [-f config] export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|fec
- *                       [--output FILE]
+ *   caasctl [-f config] export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|csv-fr|fec
+ *                       [--encoding utf-8|iso-8859-15] [--output FILE]
  *
  * Creating commands print only the new id (or the new API key, shown
  * this once) on stdout, so scripts can capture it.
@@ -205,6 +206,33 @@ require_account(struct db *db, long long id)
 	db_res_free(r);
 }
 
+static struct db	*billing_open(const struct center_conf *);
+
+/*
+ * The opening balance of a new deposit account, as its first ledger line
+ * (issue #16 item 1): a credit with the key opening-<id>, so the ledger
+ * explains the balance from the start. On failure the account exists
+ * with a balance of 0 and the message says how to finish.
+ */
+static void
+opening_credit(const struct center_conf *conf, long long id, long long cents)
+{
+	struct billing_result	 res;
+	struct db		*db = billing_open(conf);
+	char			 key[64];
+	enum billing_rc		 rc;
+
+	snprintf(key, sizeof(key), "opening-%lld", id);
+	rc = billing_credit(db, &(struct billing_req){ .account_id = id, .net_cents = cents,
+	    .idempotency_key = key, .reference = "opening balance", .upstream_cost_cents = -1 },
+	    &res);
+	db_close(db);
+	if (rc != BILLING_OK)
+		fatalx("account %lld created with a balance of 0, its opening credit failed (%s): "
+		    "caasctl deposit-credit --account %lld --cents %lld --reference \"opening "
+		    "balance\" --key %s", id, billing_strerror(rc), id, cents, key);
+}
+
 static int
 cmd_account_add(struct db *db, const struct center_conf *conf, int argc, char **argv)
 {
@@ -212,7 +240,7 @@ cmd_account_add(struct db *db, const struct center_conf *conf, int argc, char **
 	struct opts	 o;
 	struct db_res	*r = NULL;
 	char		 now[CLOCK_SQL_LEN];
-	long long	 vat, bal;
+	long long	 vat, bal, id;
 
 	parse_opts(argc, argv, &o);
 	need("name", o.v[O_NAME]);
@@ -225,11 +253,15 @@ cmd_account_add(struct db *db, const struct center_conf *conf, int argc, char **
 	if (bal != 0 && strcmp(o.v[O_TYPE], "monthly") == 0)
 		fatalx("--balance-cents: monthly accounts have no deposit balance");
 	now_sql(now);
+	/* The balance starts at 0: the opening balance is a ledger line (below). */
 	check_db(db_run(db, Q_ACCOUNT_INSERT, (struct db_param[]){ DB_S(o.v[O_NAME]),
-	    DB_S(o.v[O_TYPE]), DB_I(!o.incompatible), DB_I(vat), DB_I(bal), DB_S(now) }, 6, &r),
+	    DB_S(o.v[O_TYPE]), DB_I(!o.incompatible), DB_I(vat), DB_I(0), DB_S(now) }, 6, &r),
 	    "account");
-	printf("%llu\n", r->insert_id);
+	id = (long long)r->insert_id;
 	db_res_free(r);
+	if (bal > 0)
+		opening_credit(conf, id, bal);
+	printf("%lld\n", id);
 	return 0;
 }
 
@@ -583,6 +615,47 @@ cmd_ledger(struct db *cdb, const struct center_conf *conf, int argc, char **argv
 	return 0;
 }
 
+/* How each discrepancy reads: "<what> <id>: <found> F, <expected> E (cents)". */
+static const char *const check_texts[BILLING_CHECK__MAX][3] = {
+	[BILLING_CHECK_BALANCE] = { "account", "balance", "the ledger explains" },
+	[BILLING_CHECK_INVOICE] = { "invoice", "total", "its lines sum to" },
+	[BILLING_CHECK_LINE] = { "ledger row", "invoice line", "the row says" },
+	[BILLING_CHECK_REFUND] = { "charge", "refunded", "its net is" },
+};
+
+static void
+check_report(void *arg, enum billing_check_kind k, long long id, long long expected,
+    long long found)
+{
+	(void)arg;
+	printf("%s %lld: %s %lld, %s %lld (cents)\n", check_texts[k][0], id, check_texts[k][1],
+	    found, check_texts[k][2], expected);
+}
+
+/*
+ * Proves the books (billing_check): one line per discrepancy, then a
+ * summary. Exit 0 only when there is none.
+ */
+static int
+cmd_ledger_check(struct db *cdb, const struct center_conf *conf, int argc, char **argv)
+{
+	struct billing_check_summary	 s;
+	struct db			*db;
+	enum billing_rc			 rc;
+
+	if (argc != 1)
+		fatalx("usage: caasctl ledger-check");
+	db = billing_open(conf);
+	rc = billing_check(db, check_report, NULL, &s);
+	db_close(db);
+	if (rc != BILLING_OK)
+		fatalx("ledger-check: %s", billing_strerror(rc));
+	printf("ledger-check: %lld accounts, %lld invoices, %lld ledger rows; %lld %s\n",
+	    s.accounts, s.invoices, s.ledger_rows, s.problems,
+	    s.problems == 1 ? "discrepancy" : "discrepancies");
+	return s.problems != 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "migrate", cmd_migrate, "migrate [--mark-applied N]" },
 	{ "account-add", cmd_account_add, "account-add --name N --type deposit|monthly "
@@ -601,6 +674,7 @@ static const struct cmd cmds[] = {
 	{ "deposit-credit", cmd_deposit_credit, "deposit-credit --account ID --cents N "
 	    "--reference TEXT --key IDEMPOTENCY-KEY" },
 	{ "ledger", cmd_ledger, "ledger --account ID" },
+	{ "ledger-check", cmd_ledger_check, "ledger-check" },
 	{ "reconcile", cmd_reconcile, "reconcile [--min-age SECONDS] [--now T]" },
 	{ "sync", cmd_sync, "sync [--subscription ID] [--now T]" },
 	{ "renew", cmd_renew, "renew [--now T]" },
@@ -611,8 +685,8 @@ static const struct cmd cmds[] = {
 	{ "notify", notify_cmd, "notify [--now T] [--batch N]" },
 	{ "user-email", notify_cmd_user_email, "user-email --login L (--email ADDRESS | --clear)" },
 	{ "close-invoices", cmd_close_invoices, "close-invoices [--now \"YYYY-MM-DD HH:MM:SS\"]" },
-	{ "export", cmd_export, "export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|fec "
-	    "[--output FILE]" },
+	{ "export", cmd_export, "export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|csv-fr|fec "
+	    "[--encoding utf-8|iso-8859-15] [--output FILE]" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

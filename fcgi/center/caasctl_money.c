@@ -2,7 +2,8 @@
  * caasctl's money jobs (issue #6 items 3 and 4):
  *
  *   caasctl close-invoices [--now "YYYY-MM-DD HH:MM:SS"]
- *   caasctl export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|fec [--output FILE]
+ *   caasctl export --from YYYY-MM-DD --to YYYY-MM-DD --format csv|csv-fr|fec
+ *                  [--encoding utf-8|iso-8859-15] [--output FILE]
  *
  * close-invoices prints one summary line; export writes the file (stdout
  * by default) and its totals on stderr.
@@ -21,9 +22,7 @@
 #include "invoices.h"
 #include "log.h"
 
-#define SECS_PER_DAY	86400
-
-enum mopt { MO_NOW, MO_FROM, MO_TO, MO_FORMAT, MO_OUTPUT, MO__MAX };
+enum mopt { MO_NOW, MO_FROM, MO_TO, MO_FORMAT, MO_OUTPUT, MO_ENCODING, MO__MAX };
 
 /* Options of the money commands; each command checks which it takes. */
 static void
@@ -35,6 +34,7 @@ parse_money_opts(int argc, char **argv, const char *v[MO__MAX])
 		{ "to", required_argument, NULL, MO_TO },
 		{ "format", required_argument, NULL, MO_FORMAT },
 		{ "output", required_argument, NULL, MO_OUTPUT },
+		{ "encoding", required_argument, NULL, MO_ENCODING },
 		{ NULL, 0, NULL, 0 },
 	};
 	int	 ch;
@@ -108,7 +108,7 @@ file_write(void *arg, const char *data, size_t len)
 	return fwrite(data, 1, len, arg) == len ? 0 : -1;
 }
 
-static time_t
+static void
 day_or_exit(const char *opt, const char *s)
 {
 	time_t	 t;
@@ -117,7 +117,6 @@ day_or_exit(const char *opt, const char *s)
 		fatalx("--%s is required", opt);
 	if (strlen(s) != 10 || clock_parse(s, &t) == -1)
 		fatalx("--%s: \"%s\" is not a date like 2026-01-31", opt, s);
-	return t;
 }
 
 static enum export_format
@@ -126,7 +125,21 @@ format_or_exit(const char *s)
 	for (int f = 0; s != NULL && f < EXPORT_FORMAT__MAX; f++)
 		if (strcmp(s, export_format_names[f]) == 0)
 			return (enum export_format)f;
-	fatalx("--format: must be csv or fec");
+	fatalx("--format: must be csv, csv-fr or fec");
+}
+
+static enum export_encoding
+encoding_or_exit(const char *s, enum export_format f)
+{
+	if (s == NULL)
+		return EXPORT_UTF8;
+	for (int e = 0; e < EXPORT_ENCODING__MAX; e++)
+		if (strcmp(s, export_encoding_names[e]) == 0) {
+			if (e != EXPORT_UTF8 && f != EXPORT_FEC)
+				fatalx("--encoding: %s is for the FEC only (the CSV files are UTF-8)", s);
+			return (enum export_encoding)e;
+		}
+	fatalx("--encoding: must be utf-8 or iso-8859-15");
 }
 
 static void
@@ -144,35 +157,44 @@ print_totals(enum export_format f, const struct export_totals *t)
 		return;
 	export_amount(t->debit, '.', d, sizeof(d));
 	export_amount(t->credit, '.', k, sizeof(k));
-	fprintf(stderr, "export: FEC %lld lines, debit %s, credit %s\n", t->fec_lines, d, k);
+	fprintf(stderr, "export: FEC %lld entries, %lld lines, debit %s, credit %s\n",
+	    t->fec_entries, t->fec_lines, d, k);
+	if (t->unmapped > 0)
+		fprintf(stderr, "export: warning: %lld characters have no ISO-8859-15 form and "
+		    "were written as '?'\n", t->unmapped);
 }
 
 /*
- * The ledger of [--from, --to] (whole days, UTC) as CSV or FEC on stdout
- * or in --output (written to FILE.tmp, renamed once complete, so a
- * failed run never leaves a file that looks whole).
+ * The ledger of [--from, --to] (whole days of the legal time zone,
+ * legal_timezone) as CSV, French Excel CSV or FEC on stdout or in
+ * --output (written to FILE.tmp, renamed once complete, so a failed run
+ * never leaves a file that looks whole). The name to file a FEC under is
+ * printed on stderr.
  */
 int
 cmd_export(struct db *cdb, const struct center_conf *conf, int argc, char **argv)
 {
 	static const int	 allowed[MO__MAX] = { [MO_FROM] = 1, [MO_TO] = 1,
-	    [MO_FORMAT] = 1, [MO_OUTPUT] = 1 };
+	    [MO_FORMAT] = 1, [MO_OUTPUT] = 1, [MO_ENCODING] = 1 };
 	const char		*v[MO__MAX];
 	struct export_totals	 t;
+	struct export_spec	 spec;
 	struct db		*db;
-	enum export_format	 f;
-	char			 tmp[4096];
+	char			 tmp[4096], name[128];
 	FILE			*out = stdout;
-	time_t			 from, to;
 	int			 rc;
 
 	parse_money_opts(argc, argv, v);
 	only(argv[0], v, allowed);
-	from = day_or_exit("from", v[MO_FROM]);
-	to = day_or_exit("to", v[MO_TO]);
-	if (to < from)
+	day_or_exit("from", v[MO_FROM]);
+	day_or_exit("to", v[MO_TO]);
+	if (strcmp(v[MO_TO], v[MO_FROM]) < 0)
 		fatalx("--to: %s is before --from %s", v[MO_TO], v[MO_FROM]);
-	f = format_or_exit(v[MO_FORMAT]);
+	memset(&spec, 0, sizeof(spec));
+	spec.format = format_or_exit(v[MO_FORMAT]);
+	spec.encoding = encoding_or_exit(v[MO_ENCODING], spec.format);
+	if (export_bounds(conf->legal_timezone, v[MO_FROM], v[MO_TO], &spec.from, &spec.until) == -1)
+		fatalx("--from, --to: no such days in %s", conf->legal_timezone);
 	if (v[MO_OUTPUT] != NULL) {
 		if (snprintf(tmp, sizeof(tmp), "%s.tmp", v[MO_OUTPUT]) >= (int)sizeof(tmp))
 			fatalx("--output: path too long");
@@ -181,7 +203,7 @@ cmd_export(struct db *cdb, const struct center_conf *conf, int argc, char **argv
 	}
 	if ((db = export_db_open(conf)) == NULL)
 		fatalx("out of memory");
-	rc = export_run(db, conf, f, from, to + SECS_PER_DAY, file_write, out, &t);
+	rc = export_run(db, conf, &spec, file_write, out, &t);
 	db_close(db);
 	if (fflush(out) != 0 || (out != stdout && fclose(out) != 0))
 		rc = -2;
@@ -193,6 +215,10 @@ cmd_export(struct db *cdb, const struct center_conf *conf, int argc, char **argv
 	}
 	if (v[MO_OUTPUT] != NULL && rename(tmp, v[MO_OUTPUT]) != 0)
 		fatalx("--output: cannot rename %s to %s", tmp, v[MO_OUTPUT]);
-	print_totals(f, &t);
+	print_totals(spec.format, &t);
+	if (spec.format == EXPORT_FEC &&
+	    export_file_name(conf, spec.format, v[MO_FROM], v[MO_TO], name, sizeof(name)) == 0)
+		fprintf(stderr, "export: file it as %s%s\n", name, conf->siren == NULL ?
+		    " (set siren in the configuration: the name starts with it)" : "");
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "billing.h"
 #include "center.h"
@@ -70,6 +71,9 @@ static const struct conf_key center_keys[] = {
 	K(webhook_answer_max, CONF_INT, "65536", 256, 1048576),
 	K(webhook_retry_hours, CONF_INT, "24", 1, 168),
 	K(webhook_endpoints_max, CONF_INT, "20", 1, 1000),
+	K(legal_timezone, CONF_STR, "Europe/Paris", 0, 0),
+	K(siren, CONF_STR, NULL, 0, 0),
+	K(mail_from_name, CONF_STR, NULL, 0, 0),
 };
 #define NKEYS (sizeof(center_keys) / sizeof(center_keys[0]))
 
@@ -134,6 +138,34 @@ fec_conf_check(const struct center_conf *c, const char *path)
 		fatalx("config: %s: fec_journal_label: at most 100 characters, no '|' or tab", path);
 }
 
+/*
+ * The legal time zone names a file of the system tz database (tzdata):
+ * glibc silently falls back to UTC for an unknown TZ, which would date
+ * the books wrongly, so an unknown or odd name stops the programs.
+ */
+static void
+legal_conf_check(const struct center_conf *c, const char *path)
+{
+	const char	*z = c->legal_timezone, *dir = getenv("TZDIR");
+	char		 file[512];
+	size_t		 n = strspn(z, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/_+-");
+
+	if (n == 0 || z[n] != '\0' || n > 100 || z[0] == '/' || strstr(z, "..") != NULL)
+		fatalx("config: %s: legal_timezone: a tz database name like Europe/Paris", path);
+	snprintf(file, sizeof(file), "%s/%s", dir != NULL && *dir != '\0' ? dir :
+	    "/usr/share/zoneinfo", z);
+	if (access(file, R_OK) != 0)
+		fatalx("config: %s: legal_timezone: %s is not in the tz database (%s; "
+		    "is tzdata installed?)", path, z, file);
+	if (c->siren != NULL && (strlen(c->siren) != 9 || strspn(c->siren, "0123456789") != 9))
+		fatalx("config: %s: siren: the 9 digits of the SIREN", path);
+	if (c->mail_from_name != NULL && (strlen(c->mail_from_name) > 64 ||
+	    strpbrk(c->mail_from_name, "\r\n\"<>\\") != NULL))
+		fatalx("config: %s: mail_from_name: at most 64 characters, no line break, "
+		    "quote, backslash or angle bracket", path);
+}
+
 void
 center_conf_load(struct center_conf *c, const char *path)
 {
@@ -171,6 +203,7 @@ center_conf_load(struct center_conf *c, const char *path)
 	mail_conf_check(c, path);
 	fec_conf_check(c, path);
 	watch_conf_check(c, path);
+	legal_conf_check(c, path);
 	conf_log_setup(path, "center", c->log, c->log_level);
 }
 

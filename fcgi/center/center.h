@@ -69,6 +69,9 @@ struct center_conf {
 	long	 webhook_answer_max;	/* bytes of an endpoint's answer kept (then cut off) */
 	long	 webhook_retry_hours;	/* retries with back-off for that long */
 	long	 webhook_endpoints_max;	/* endpoints per account */
+	char	*legal_timezone;	/* accounting: the zone of the books' dates (tz database name) */
+	char	*siren;			/* the seller's SIREN (9 digits): FEC file name */
+	char	*mail_from_name;	/* notifications: display name in From: */
 
 	/* Derived at load. */
 	long	 renewal_watch_permille;	/* renewal_watch_fraction × 1000 */

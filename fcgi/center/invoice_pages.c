@@ -1,9 +1,10 @@
 /*
  * Invoice pages: /invoices (the account's invoices, paginated) and
- * /invoices/{id} (the printable invoice). Customers and admins see their
+ * /invoices/{id} (the printable invoice), and their JSON twins for API
+ * keys, GET /api/v1/invoices and /api/v1/invoices/{id}. Customers and admins see their
  * own account's invoices only (someone else's is 404); the accounting
  * role sees every account's. The reads go through the billing module
- * (invoices.h) on its own connection, opened on first use.
+ * (invoices.h) over the worker's connection (invoices_db_share).
  */
 #include "config.h"
 
@@ -15,18 +16,18 @@
 #include "center.h"
 #include "invoices.h"
 #include "log.h"
+#include "subs_web.h"
 
 #define LIST_PAGE	20
 
+/* The invoice statements over the worker's connection, so they reconnect with it. */
 static struct db *
-invoices_handle(const struct center_conf *c)
+invoices_handle(struct ctx *c)
 {
 	static struct db	*db;
 
 	if (db == NULL)
-		db = invoices_db_open(&(struct db_conf){ .host = c->db_host,
-		    .port = (unsigned int)c->db_port, .socket = c->db_socket,
-		    .name = c->db_name, .user = c->db_user, .password = c->db_password });
+		db = invoices_db_share(c->db);
 	return db;
 }
 
@@ -53,11 +54,19 @@ opt_text(xmlNodePtr parent, const char *name, const char *v)
 		m_null(parent, name);
 }
 
-/* The fields shared by the list and the invoice page. */
+/*
+ * The fields shared by the list and the invoice page, the API's too
+ * (GET /api/v1/invoices[/{id}]): print_url is the printable HTML invoice,
+ * absolute when public_url is set.
+ */
 static xmlNodePtr
-invoice_node(xmlNodePtr parent, const struct invoice *inv)
+invoice_node(xmlNodePtr parent, const struct center_conf *conf, const struct invoice *inv)
 {
 	xmlNodePtr	 n = m_obj(parent, "invoice");
+	char		 url[700];
+
+	snprintf(url, sizeof(url), "%s/invoices/%lld", conf->public_url != NULL ?
+	    conf->public_url : "", inv->id);
 
 	m_int(n, "id", inv->id);
 	opt_text(n, "number", inv->number);
@@ -71,6 +80,7 @@ invoice_node(xmlNodePtr parent, const struct invoice *inv)
 	m_int(n, "vat_cents", inv->vat_cents);
 	m_int(n, "gross_cents", inv->gross_cents);
 	m_text(n, "currency", inv->currency);
+	m_text(n, "print_url", url);
 	return n;
 }
 
@@ -111,13 +121,16 @@ h_invoices(struct ctx *c)
 	size_t		 n;
 	enum billing_rc	 brc;
 	int		 rc = 500;
+	static const char *const params[] = { "page", NULL };
 
+	if (c->api && web_query_only(c, params) != 0)
+		return 0;
 	if ((page = page_param(c)) == 0) {
 		page_error(c, 400, "err.page", "page");
 		return 0;
 	}
 	if ((inv = calloc(LIST_PAGE, sizeof(*inv))) == NULL ||
-	    (db = invoices_handle(c->conf)) == NULL)
+	    (db = invoices_handle(c)) == NULL)
 		goto out;
 	brc = billing_invoices(db, scope(c), page - 1, inv, LIST_PAGE, &n, &total);
 	if (brc != BILLING_OK) {
@@ -129,7 +142,7 @@ h_invoices(struct ctx *c)
 	m_bool(m->root, "all_accounts", scope(c) == 0);
 	list = m_list(m->root, "invoices");
 	for (size_t i = 0; i < n; i++)
-		invoice_node(list, &inv[i]);
+		invoice_node(list, c->conf, &inv[i]);
 	pagination(m->root, page, total);
 	page_send(c, m, 200);
 	m = NULL;
@@ -214,8 +227,11 @@ h_invoice(struct ctx *c)
 	char		 first[DAY_LEN], last[DAY_LEN];
 	enum billing_rc	 brc;
 	int		 rc = 500;
+	static const char *const params[] = { NULL };
 
-	if ((db = invoices_handle(c->conf)) == NULL)
+	if (c->api && web_query_only(c, params) != 0)
+		return 0;
+	if ((db = invoices_handle(c)) == NULL)
 		goto out;
 	if ((brc = billing_invoice(db, c->ids[0], scope(c), &inv)) != BILLING_OK) {
 		rc = status_of(brc);
@@ -227,7 +243,7 @@ h_invoice(struct ctx *c)
 	}
 	if ((m = page_new(c, "invoice")) == NULL)
 		goto out;
-	n = invoice_node(m->root, &inv);
+	n = invoice_node(m->root, c->conf, &inv);
 	period_days(inv.period, first, last);
 	m_text(n, "period_start", first);
 	m_text(n, "period_end", last);

@@ -45,10 +45,10 @@ const char *const notify_param_names[NP__MAX] = {
 	[NP_NAMES] = "names",
 };
 
-enum ptype { PT_TEXT, PT_LEVEL, PT_DATE, PT_COUNT, PT_NAMES };
+enum ptype { PT_TEXT, PT_NAME, PT_LEVEL, PT_DATE, PT_COUNT, PT_NAMES };
 
 static const enum ptype param_types[NP__MAX] = {
-	[NP_SUBSCRIPTION_NAME] = PT_TEXT,
+	[NP_SUBSCRIPTION_NAME] = PT_NAME,
 	[NP_LEVEL] = PT_LEVEL,
 	[NP_END_DATE] = PT_DATE,
 	[NP_DOMAIN] = PT_TEXT,
@@ -73,7 +73,10 @@ static const unsigned int kind_params[NOTIFY_KIND__MAX] = {
 	[NOTIFY_WATCH_DIGEST] = B(NP_NAMES),
 };
 
-#define TEXT_MAX	253	/* a domain name; a subscription name is at most 200 */
+#define TEXT_MAX	253	/* a domain name */
+/* A subscription's name: SUBS_NAME_MAX (200) characters, up to 4 bytes each. */
+#define NAME_CHARS_MAX	200
+#define NAME_MAX_BYTES	(NAME_CHARS_MAX * 4)
 #define BACKOFF_FIRST	300
 #define BACKOFF_MAX	86400
 #define REMIND_PAGE	500
@@ -152,18 +155,23 @@ name_index(const char *s, const char *const *names, int n)
 
 /* ---- parameters ---- */
 
-/* Text a subject can carry: 1..TEXT_MAX bytes without control characters. */
+/*
+ * Text a subject can carry: 1..max bytes and at most chars characters
+ * of UTF-8 without control characters.
+ */
 static int
-text_ok(const char *s)
+text_ok(const char *s, size_t max, size_t chars)
 {
-	size_t	 n = strlen(s);
+	size_t	 n = strlen(s), c = 0;
 
-	if (n == 0 || n > TEXT_MAX)
+	if (n == 0 || n > max)
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
 		if (*p < 0x20 || *p == 0x7f)
 			return 0;
-	return 1;
+		c += (*p & 0xC0) != 0x80;
+	}
+	return c <= chars;
 }
 
 /* A digest's names: 1..50 objects of a domain, a state, a subscription, maybe a date. */
@@ -182,9 +190,10 @@ names_ok(json_t *v)
 		na = json_string_value(json_object_get(o, "not_after"));
 		if (!json_is_object(o) || json_object_size(o) != 3 + (na != NULL) ||
 		    json_string_value(json_object_get(o, "domain")) == NULL ||
-		    !text_ok(json_string_value(json_object_get(o, "domain"))) ||
+		    !text_ok(json_string_value(json_object_get(o, "domain")), TEXT_MAX, TEXT_MAX) ||
 		    json_string_value(json_object_get(o, "subscription")) == NULL ||
-		    !text_ok(json_string_value(json_object_get(o, "subscription"))) ||
+		    !text_ok(json_string_value(json_object_get(o, "subscription")),
+		    NAME_MAX_BYTES, NAME_CHARS_MAX) ||
 		    st == NULL || (strcmp(st, "overdue") && strcmp(st, "expired") &&
 		    strcmp(st, "never_issued")) ||
 		    (na != NULL && (strlen(na) != 10 || clock_parse(na, &d) != 0)))
@@ -201,7 +210,9 @@ value_ok(enum ptype t, json_t *v)
 
 	switch (t) {
 	case PT_TEXT:
-		return s != NULL && text_ok(s);
+		return s != NULL && text_ok(s, TEXT_MAX, TEXT_MAX);
+	case PT_NAME:
+		return s != NULL && text_ok(s, NAME_MAX_BYTES, NAME_CHARS_MAX);
 	case PT_LEVEL:
 		return s != NULL && (!strcmp(s, "DV") || !strcmp(s, "OV") || !strcmp(s, "QWAC"));
 	case PT_DATE:
@@ -504,6 +515,43 @@ mail_model(const struct center_conf *conf, const struct outmsg *m)
 }
 
 /*
+ * The body with every line cut to at most MAIL_LINE_MAX bytes (RFC 5322
+ * §2.1.1): a long subscription name must not make the message
+ * unsendable. A line is cut at its last space that fits, else at the
+ * last whole UTF-8 character; shorter lines are left as they are.
+ * 0, or -1 at the buffer cap.
+ */
+static int
+wrap_body(const char *body, struct buf *out)
+{
+	const char	*p = body;
+	size_t		 n, cut, sp;
+
+	while (*p != '\0') {
+		n = strcspn(p, "\n");
+		while (n > MAIL_LINE_MAX) {
+			for (sp = MAIL_LINE_MAX; sp > 0 && p[sp] != ' '; sp--)
+				;
+			cut = sp;
+			if (sp == 0)	/* no space: a character boundary */
+				for (cut = MAIL_LINE_MAX; cut > 0 &&
+				    ((unsigned char)p[cut] & 0xC0) == 0x80; cut--)
+					;
+			if (cut == 0 || buf_add(out, p, cut) == -1 || buf_adds(out, "\n") == -1)
+				return -1;
+			if (sp > 0)
+				cut++;	/* the space becomes the line break */
+			p += cut;
+			n -= cut;
+		}
+		if (buf_add(out, p, n) == -1 || (p[n] == '\n' && buf_adds(out, "\n") == -1))
+			return -1;
+		p += n + (p[n] == '\n');
+	}
+	return buf_add(out, "", 1);	/* NUL-terminated */
+}
+
+/*
  * Render and format m into out: the template's first line is the
  * subject, a blank line follows, then the body. 0, or -1 with why set.
  */
@@ -513,9 +561,12 @@ compose(const struct center_conf *conf, const struct outmsg *m, time_t now, stru
 {
 	struct model	*doc;
 	struct mail_msg	 msg;
+	struct buf	 body;
 	char		*text = NULL, *nl, idl[40];
 	size_t		 len;
 	int		 rc = -1;
+
+	buf_init(&body, MAIL_MSG_MAX);
 
 	snprintf(why, whysz, "template %s failed", notify_kind_names[m->kind]);
 	if ((doc = mail_model(conf, m)) == NULL)
@@ -529,9 +580,13 @@ compose(const struct center_conf *conf, const struct outmsg *m, time_t now, stru
 	*nl = '\0';
 	snprintf(idl, sizeof(idl), "notify.%lld", m->id);
 	msg.from = conf->mail_from;
+	msg.from_name = conf->mail_from_name;
 	msg.to = m->to;
 	msg.subject = text;
-	msg.body = nl[1] == '\n' ? nl + 2 : nl + 1;
+	snprintf(why, whysz, "the message body is too large");
+	if (wrap_body(nl[1] == '\n' ? nl + 2 : nl + 1, &body) == -1)
+		goto out;
+	msg.body = body.p;
 	msg.id_left = idl;
 	msg.date = now;
 	snprintf(why, whysz, "the message could not be formatted (address, line length)");
@@ -539,6 +594,7 @@ compose(const struct center_conf *conf, const struct outmsg *m, time_t now, stru
 		goto out;
 	rc = 0;
 out:
+	buf_free(&body);
 	free(text);
 	model_free(doc);
 	return rc;

@@ -9,6 +9,7 @@
 
 #include "center.h"
 #include "crypto.h"
+#include "subs_web.h"
 #include "log.h"
 
 static const char *const levels[] = { "DV", "OV", "QWAC" };
@@ -256,8 +257,11 @@ out:
 int
 h_api_account(struct ctx *c)
 {
+	static const char *const params[] = { NULL };
 	struct model	*m;
 
+	if (web_query_only(c, params) != 0)
+		return 0;
 	/* API routes always answer JSON, so the view name is never rendered. */
 	if ((m = page_new(c, "api")) == NULL)
 		return 500;

@@ -23,13 +23,63 @@ fail(struct ctx *c, int status, const char *field, const char *msgkey)
 	return 0;
 }
 
-/* The body as a JSON object, or NULL (answered 400). */
-static json_t *
-body(struct ctx *c)
+/* ---- declared inputs (issue #16 item 8): nothing unknown is silently dropped ---- */
+
+static int
+in_set(const char *k, const char *const *set)
 {
+	for (size_t i = 0; set[i] != NULL; i++)
+		if (strcmp(k, set[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The query string holds only the route's parameters, each at most
+ * once. 0, or -1 after answering 400 naming the parameter.
+ */
+int
+web_query_only(struct ctx *c, const char *const *allowed)
+{
+	const struct kvlist	*qs = &c->req->qs;
+
+	for (size_t i = 0; i < qs->n; i++) {
+		if (!in_set(qs->v[i].key, allowed)) {
+			page_error(c, 400, "err.param.unknown", qs->v[i].key);
+			return -1;
+		}
+		if (kv_count(qs, qs->v[i].key) > 1) {
+			page_error(c, 400, "err.param.repeated", qs->v[i].key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *const no_params[] = { NULL };
+
+/*
+ * The body as a JSON object with only the route's fields (duplicate
+ * keys are refused when the body is parsed), or NULL (answered 400
+ * naming the first unknown field).
+ */
+static json_t *
+body_of(struct ctx *c, const char *const *fields)
+{
+	const char	*k;
+	json_t		*v;
+
+	if (web_query_only(c, no_params) != 0)
+		return NULL;
 	if (c->req->json == NULL || !json_is_object(c->req->json)) {
 		fail(c, 400, NULL, "err.json");
 		return NULL;
+	}
+	json_object_foreach(c->req->json, k, v) {
+		if (!in_set(k, fields)) {
+			fail(c, 400, k, "err.field.unknown");
+			return NULL;
+		}
 	}
 	return c->req->json;
 }
@@ -102,8 +152,9 @@ h_api_quote(struct ctx *c)
 	json_t			*b;
 	enum level		 l;
 	int			 rc = 500;
+	static const char *const fields[] = { "type", "domains", NULL };
 
-	if ((b = body(c)) == NULL)
+	if ((b = body_of(c, fields)) == NULL)
 		return 0;
 	if ((dl = malloc(sizeof(*dl))) == NULL || (q = malloc(sizeof(*q))) == NULL)
 		goto out;
@@ -128,14 +179,17 @@ out:
 int
 h_api_subs_list(struct ctx *c)
 {
+	static const char *const params[] = { "page", "status", "type", "q", "sort", "order", NULL };
 	struct model	*m;
 	int		 rc;
 
+	if (web_query_only(c, params) != 0)
+		return 0;
 	if ((m = api_model(c)) == NULL)
 		return 500;
 	if ((rc = model_subs_list(c, m->root, web_page_arg(c, "page"))) != 0) {
 		model_free(m);
-		return rc;
+		return web_handled(rc);
 	}
 	return send(c, m, 200);
 }
@@ -169,6 +223,42 @@ create_parse(struct ctx *c, json_t *b, struct subs_create_req *rq, struct subs_e
 	return typed_domains(c, b, rq->idempotency_key, &rq->level, &rq->domains, err);
 }
 
+/*
+ * A replayed idempotency key must come with the same request: same type,
+ * name and organization, and every domain asked among the subscription's
+ * (issue #16 item 8). 1 when it does, 0 when it does not (the caller
+ * answers 409), -1 on a database error.
+ */
+static int
+replay_matches(struct ctx *c, const struct subs_create_req *rq, long long id)
+{
+	struct db_res	*s = NULL, *d = NULL;
+	size_t		 i, k;
+	int		 rc = -1;
+
+	if (db_run(c->db, Q_SUB_GET, (struct db_param[]){ DB_I(id), DB_I(c->who.account_id) }, 2,
+	    &s) != 0 || s->nrows != 1 ||
+	    db_run(c->db, Q_DOMS_OF_SUB, (struct db_param[]){ DB_I(id) }, 1, &d) != 0)
+		goto out;
+	rc = 0;
+	if (strcmp(db_cell(s, 0, 3), level_names[rq->level]) != 0 ||
+	    strcmp(db_cell(s, 0, 4), rq->name) != 0 ||
+	    db_cell_int(s, 0, 2) != rq->organization_id)
+		goto out;
+	for (i = 0; i < rq->domains.n; i++) {
+		for (k = 0; k < d->nrows; k++)
+			if (strcmp(db_cell(d, k, 2), rq->domains.v[i].name) == 0)
+				break;
+		if (k == d->nrows)
+			goto out;
+	}
+	rc = 1;
+out:
+	db_res_free(s);
+	db_res_free(d);
+	return rc;
+}
+
 /* POST /api/v1/subscriptions → 201 with "acme":{"kid","hmac_key","server"} once. */
 int
 h_api_subs_create(struct ctx *c)
@@ -181,8 +271,10 @@ h_api_subs_create(struct ctx *c)
 	xmlNodePtr		 a;
 	json_t			*b;
 	int			 status;
+	static const char *const fields[] = { "type", "organization_id", "name", "domains",
+	    "idempotency_key", NULL };
 
-	if ((b = body(c)) == NULL)
+	if ((b = body_of(c, fields)) == NULL)
 		return 0;
 	if ((rq = malloc(sizeof(*rq))) == NULL)
 		return 500;
@@ -190,6 +282,14 @@ h_api_subs_create(struct ctx *c)
 		free(rq);
 		subs_fail(c, &err);
 		return 0;
+	}
+	/* A replay answers the first outcome only to the same request. */
+	if (out.replay && (status = replay_matches(c, rq, out.id)) != 1) {
+		free(rq);
+		OPENSSL_cleanse(&out, sizeof(out));
+		if (status == 0)
+			return fail(c, 409, "idempotency_key", "err.idem_key.reused");
+		return 500;
 	}
 	if ((m = api_model(c)) == NULL) {
 		free(rq);
@@ -217,15 +317,19 @@ h_api_subs_create(struct ctx *c)
 int
 h_api_subs_show(struct ctx *c)
 {
+	static const char *const params[] = { "page", NULL };
 	struct model	*m;
 	long		 page = web_page_arg(c, "page");
 	int		 rc;
 
+	/* PATCH answers with the subscription: its query was checked by body_of. */
+	if (c->req->method == HTTP_GET && web_query_only(c, params) != 0)
+		return 0;
 	if ((m = api_model(c)) == NULL)
 		return 500;
 	if ((rc = model_sub_detail(c, m->root, c->ids[0], page, page)) != 0) {
 		model_free(m);
-		return rc;
+		return web_handled(rc);
 	}
 	return send(c, m, 200);
 }
@@ -238,11 +342,14 @@ h_api_subs_patch(struct ctx *c)
 	struct subs_error	 err;
 	json_t			*b, *n, *ar;
 	int			 on = -1;
+	static const char *const fields[] = { "name", "auto_renew", NULL };
 
-	if ((b = body(c)) == NULL)
+	if ((b = body_of(c, fields)) == NULL)
 		return 0;
 	n = json_object_get(b, "name");
 	ar = json_object_get(b, "auto_renew");
+	if (n == NULL && ar == NULL)
+		return fail(c, 400, NULL, "err.patch.empty");
 	if (n != NULL && !json_is_string(n))
 		return fail(c, 400, "name", "err.sub_name");
 	if (ar != NULL && !json_is_boolean(ar))
@@ -267,8 +374,9 @@ h_api_domain_add(struct ctx *c)
 	json_t			*b, *qo;
 	long long		 price = 0, did = 0;
 	int			 quote = 0;
+	static const char *const fields[] = { "domain", "quote_only", NULL };
 
-	if ((b = body(c)) == NULL)
+	if ((b = body_of(c, fields)) == NULL)
 		return 0;
 	qo = json_object_get(b, "quote_only");
 	if (qo != NULL && !json_is_boolean(qo))
@@ -300,6 +408,8 @@ h_api_domain_delete(struct ctx *c)
 	struct subs_removal	 r;
 	struct model		*m;
 
+	if (web_query_only(c, no_params) != 0)
+		return 0;
 	if (subs_domain_remove(&e, c->ids[0], c->ids[1], 0, &r, &err) != 0) {
 		subs_fail(c, &err);
 		return 0;
@@ -319,14 +429,17 @@ h_api_certificates(struct ctx *c)
 	struct model	*m;
 	const char	*q = kv_get(&c->req->qs, "q");
 	int		 rc;
+	static const char *const params[] = { "q", "page", NULL };
 
+	if (web_query_only(c, params) != 0)
+		return 0;
 	if (q != NULL && strlen(q) > DOMAIN_NAME_MAX)
 		return fail(c, 400, "q", "err.400");
 	if ((m = api_model(c)) == NULL)
 		return 500;
 	if ((rc = model_certs(c, m->root, q, web_page_arg(c, "page"))) != 0) {
 		model_free(m);
-		return rc;
+		return web_handled(rc);
 	}
 	return send(c, m, 200);
 }

@@ -262,6 +262,20 @@ subs_within_window(const char *added_at, time_t at)
 	return added_at != NULL && clock_parse(added_at, &added) == 0 && at < added + SUBS_REFUND_WINDOW;
 }
 
+/* Inside the removal's transaction: the refund mail, when there is a refund. 0 or DB_ERR. */
+static int
+refund_mail(const struct subs_env *e, const struct db_res *s, const struct db_res *d,
+    long long refund, long long gross, const struct db_res *revoked)
+{
+	char	 dedup[64];
+
+	if (refund <= 0)
+		return 0;
+	snprintf(dedup, sizeof(dedup), "refunded:%lld", db_cell_int(d, 0, 0));
+	return subs_notify(e, NOTIFY_DOMAIN_REFUNDED, s, dedup, NULL, db_cell(d, 0, 2), gross,
+	    revoked != NULL ? (long long)revoked->affected : 0) < 0 ? DB_ERR : 0;
+}
+
 /* The refund and the rows, once the upstream removed the domain. */
 int
 subs_remove_finish(const struct subs_env *e, const struct db_res *s, const struct db_res *d,
@@ -269,19 +283,22 @@ subs_remove_finish(const struct subs_env *e, const struct db_res *s, const struc
 {
 	struct billing_result	 res;
 	struct db_res		*r = NULL;
-	char			 key[64], desc[BILLING_TEXT_MAX + 1], now[CLOCK_SQL_LEN];
+	char			 key[64], chkey[64], desc[BILLING_TEXT_MAX + 1], now[CLOCK_SQL_LEN];
 	long long		 refund = within ? db_cell_int(d, 0, 6) : 0, refund_gross = 0;
 	enum billing_rc		 brc;
 	int			 rc;
 
 	if (refund > 0) {
 		snprintf(key, sizeof(key), "dom-%lld-refund", db_cell_int(d, 0, 0));
+		/* The charge given back: the domain's own (creation or addition), whose VAT it mirrors. */
+		subs_charge_key(db_cell_int(s, 0, 0), db_cell_int(d, 0, 0), chkey);
 		subs_line_text(db_cell(d, 0, 4), db_cell(d, 0, 2), db_cell(s, 0, 4), desc);
 		brc = billing_refund(e->bdb, &(struct billing_req){ .account_id = db_cell_int(s, 0, 1),
 		    .net_cents = refund, .idempotency_key = key, .product_code = db_cell(d, 0, 4),
 		    .subscription_ref = db_cell_int(s, 0, 0), .domain_ref = db_cell_int(d, 0, 0),
 		    .upstream_order = db_cell(d, 0, 7), .upstream_cost_cents = -1,
-		    .description = desc, .reference = "domain removed within 30 days" }, &res);
+		    .description = desc, .reference = "domain removed within 30 days",
+		    .refund_of = chkey }, &res);
 		if (brc != BILLING_OK) {
 			subs_err(err, brc == BILLING_EDOWN ? 503 : 500, NULL, NULL, "Billing: %s",
 			    billing_strerror(brc));
@@ -293,6 +310,7 @@ subs_remove_finish(const struct subs_env *e, const struct db_res *s, const struc
 	}
 	subs_now(now);
 	*revoked = 0;
+	/* The refund mail is queued in the transaction that records the removal. */
 	if ((rc = db_begin(e->db)) == 0 &&
 	    (rc = db_run(e->db, Q_DOM_REMOVE, (struct db_param[]){ DB_S(now), DB_I(refund),
 	    DB_I(db_cell_int(d, 0, 0)) }, 3, NULL)) == 0 &&
@@ -301,7 +319,8 @@ subs_remove_finish(const struct subs_env *e, const struct db_res *s, const struc
 	    DB_S("domain removed within 30 days: its revocation is asked"), DB_S(now),
 	    DB_I(db_cell_int(d, 0, 0)) }, 4, &r)) == 0) &&
 	    (rc = db_run(e->db, Q_JOURNAL_CLOSE, (struct db_param[]){ DB_S("done"), DB_S("done"),
-	    DB_S(now), DB_I(jid) }, 4, NULL)) == 0)
+	    DB_S(now), DB_I(jid) }, 4, NULL)) == 0 &&
+	    (rc = refund_mail(e, s, d, refund, refund_gross, r)) == 0)
 		rc = db_commit(e->db);
 	if (r != NULL)
 		*revoked = (long long)r->affected;
@@ -309,12 +328,6 @@ subs_remove_finish(const struct subs_env *e, const struct db_res *s, const struc
 	if (rc != 0) {
 		(void)db_rollback(e->db);
 		return subs_dberr(err, rc);
-	}
-	if (refund > 0) {
-		char dedup[64];
-		snprintf(dedup, sizeof(dedup), "refunded:%lld", db_cell_int(d, 0, 0));
-		(void)subs_notify(e, NOTIFY_DOMAIN_REFUNDED, s, dedup, NULL, db_cell(d, 0, 2),
-		    refund_gross, *revoked);
 	}
 	return 0;
 }
@@ -376,6 +389,22 @@ subs_domain_remove(const struct subs_env *e, long long sub_id, long long dom_id,
 	if ((held = subs_lock(e->db, slock, 30)) != 1) {
 		held = 0;
 		subs_err(err, 409, NULL, "err.busy", NULL);
+		goto out;
+	}
+	/*
+	 * Read the row again under the lock: a removal of the same domain
+	 * that held the lock before us has finished, and ours is then the
+	 * documented 409, not a second success (issue #16 item 8).
+	 */
+	db_res_free(d);
+	d = NULL;
+	if ((drc = db_run(e->db, Q_DOM_GET, (struct db_param[]){ DB_I(dom_id), DB_I(sub_id) },
+	    2, &d)) != 0) {
+		subs_dberr(err, drc);
+		goto out;
+	}
+	if (d->nrows != 1 || strcmp(db_cell(d, 0, 5), "active") != 0) {
+		subs_err(err, 409, NULL, "err.domain_removed", NULL);
 		goto out;
 	}
 	if ((rc = remove_run(e, s, d, out->within_window, &out->revoked, err)) == 0)

@@ -93,7 +93,7 @@ refund_if_charged(const struct subs_env *e, const struct db_res *s, const struct
 		    .product_code = db_cell(d, i, 4), .subscription_ref = db_cell_int(s, 0, 0),
 		    .domain_ref = db_cell_int(d, i, 0), .upstream_order = db_cell(d, i, 7),
 		    .upstream_cost_cents = -1, .description = desc,
-		    .reference = "operation undone" }, &res);
+		    .reference = "operation undone", .refund_of = key }, &res);
 	}
 	if (brc == BILLING_OK)
 		return 0;

@@ -74,13 +74,14 @@ unclaim(const struct subs_env *e, long long id)
 	(void)db_run(e->db, Q_CLAIM_CLEAR, (struct db_param[]){ DB_I(id) }, 1, NULL);
 }
 
-static void
+/* The subscription's history row (inside the caller's transaction). db.h outcome. */
+static int
 event(const struct subs_env *e, long long id, const char *what, const char *detail)
 {
 	char	 now[CLOCK_SQL_LEN];
 
 	subs_now(now);
-	(void)db_run(e->db, Q_SUB_EVENT_INSERT, (struct db_param[]){ DB_I(id), DB_S(what),
+	return db_run(e->db, Q_SUB_EVENT_INSERT, (struct db_param[]){ DB_I(id), DB_S(what),
 	    DB_SN(detail), DB_S(e->actor), DB_S(now) }, 5, NULL);
 }
 
@@ -260,17 +261,27 @@ renew_failed(const struct subs_env *e, const struct db_res *s, const char *why, 
 {
 	char	 msg[256], now[CLOCK_SQL_LEN], today[16], dedup[96];
 
+	int	 rc;
+
 	subs_now(now);
 	day_of(clock_now(), today);
 	snprintf(msg, sizeof(msg), "renewal failed: %s", why);
-	if (db_begin(e->db) != 0 || db_run(e->db, Q_SUB_RENEW_FAILED, (struct db_param[]){ DB_S(msg),
-	    DB_S(today), DB_S(now), DB_I(db_cell_int(s, 0, 0)) }, 4, NULL) != 0 ||
-	    webhook_sub_hook(e->db, WH_SUBSCRIPTION_RENEWAL_FAILED, db_cell_int(s, 0, 0), today) != 0 ||
-	    db_commit(e->db) != 0)
-		(void)db_rollback(e->db);
-	event(e, db_cell_int(s, 0, 0), "renewal_failed", msg);
 	snprintf(dedup, sizeof(dedup), "renewal_failed:%lld:%.10s", db_cell_int(s, 0, 0), db_cell(s, 0, 10));
-	(void)subs_notify(e, NOTIFY_RENEWAL_FAILED, s, dedup, db_cell(s, 0, 10), NULL, missing, 0);
+	/* The failure, its event and its mail are recorded together or not at all. */
+	if ((rc = db_begin(e->db)) == 0 &&
+	    (rc = db_run(e->db, Q_SUB_RENEW_FAILED, (struct db_param[]){ DB_S(msg), DB_S(today),
+	    DB_S(now), DB_I(db_cell_int(s, 0, 0)) }, 4, NULL)) == 0 &&
+	    (rc = event(e, db_cell_int(s, 0, 0), "renewal_failed", msg)) == 0 &&
+	    (rc = webhook_sub_hook(e->db, WH_SUBSCRIPTION_RENEWAL_FAILED, db_cell_int(s, 0, 0),
+	    today)) == 0 &&
+	    (rc = subs_notify(e, NOTIFY_RENEWAL_FAILED, s, dedup, db_cell(s, 0, 10), NULL, missing,
+	    0) < 0 ? DB_ERR : 0) == 0)
+		rc = db_commit(e->db);
+	if (rc != 0) {
+		(void)db_rollback(e->db);
+		log_warnx("subscription %lld: renewal failure not recorded", db_cell_int(s, 0, 0));
+		return -1;
+	}
 	log_info("subscription %lld: %s", db_cell_int(s, 0, 0), msg);
 	return 0;
 }
@@ -323,19 +334,20 @@ renew_done(const struct subs_env *e, const struct db_res *s, long long jid, cons
 		return -1;	/* the upstream did not move the end */
 	subs_now(now);
 	day_of(clock_now(), today);
+	snprintf(dedup, sizeof(dedup), "renewed:%lld:%.10s", db_cell_int(s, 0, 0), end);
 	if ((rc = db_begin(e->db)) == 0 &&
 	    (rc = db_run(e->db, Q_SUB_RENEWED, (struct db_param[]){ DB_S(end), DB_S(today), DB_S(now),
 	    DB_I(db_cell_int(s, 0, 0)), DB_S(db_cell(s, 0, 10)) }, 5, NULL)) == 0 &&
+	    (rc = subs_journal_close(e, jid, "done")) == 0 &&
+	    (rc = event(e, db_cell_int(s, 0, 0), "renewed", end)) == 0 &&
 	    (rc = webhook_sub_hook(e->db, WH_SUBSCRIPTION_RENEWED, db_cell_int(s, 0, 0), end)) == 0 &&
-	    (rc = subs_journal_close(e, jid, "done")) == 0)
+	    (rc = subs_notify(e, NOTIFY_RENEWAL_DONE, s, dedup, end, NULL, gross, 0) < 0 ?
+	    DB_ERR : 0) == 0)
 		rc = db_commit(e->db);
 	if (rc != 0) {
 		(void)db_rollback(e->db);
 		return -1;
 	}
-	event(e, db_cell_int(s, 0, 0), "renewed", end);
-	snprintf(dedup, sizeof(dedup), "renewed:%lld:%.10s", db_cell_int(s, 0, 0), end);
-	(void)subs_notify(e, NOTIFY_RENEWAL_DONE, s, dedup, end, NULL, gross, 0);
 	log_info("subscription %lld: renewed until %s", db_cell_int(s, 0, 0), end);
 	return 0;
 }
@@ -356,6 +368,7 @@ renew_refund(const struct subs_env *e, struct renewal *rn)
 		q.idempotency_key = ukey;
 		q.net_cents = ent.net_cents;
 		q.reference = "renewal refused by the certificate authority";
+		q.refund_of = rn->keys[i];
 		if (billing_refund(e->bdb, &q, &res) != BILLING_OK)
 			return -1;
 	}
@@ -686,7 +699,7 @@ expire_one(const struct subs_env *e, long long id, struct subs_job_stats *st)
 	struct subs_error	 err;
 	char			 now[CLOCK_SQL_LEN], end[CLOCK_SQL_LEN + 8], today[16], dedup[96];
 	long long		 revoked;
-	int			 rc = -1;
+	int			 rc = -1, drc;
 
 	day_of(clock_now(), today);
 	if (db_run(e->db, Q_SUB_GET_ANY, (struct db_param[]){ DB_I(id) }, 1, &s) != 0 || s->nrows != 1)
@@ -705,17 +718,20 @@ expire_one(const struct subs_env *e, long long id, struct subs_job_stats *st)
 	    DB_I(0) }, 3)) < 0)
 		goto out;
 	subs_now(now);
-	if (db_begin(e->db) != 0 ||
-	    db_run(e->db, Q_SUB_EXPIRE, (struct db_param[]){ DB_S(now), DB_S(now), DB_I(id) }, 3, NULL) != 0 ||
-	    webhook_sub_hook(e->db, WH_SUBSCRIPTION_EXPIRED, id, db_cell(s, 0, 10)) != 0 ||
-	    db_commit(e->db) != 0) {
+	snprintf(dedup, sizeof(dedup), "expired:%lld:%.10s", id, db_cell(s, 0, 10));
+	/* Expired, its event and its mail in one commit. */
+	if ((drc = db_begin(e->db)) == 0 &&
+	    (drc = db_run(e->db, Q_SUB_EXPIRE, (struct db_param[]){ DB_S(now), DB_S(now), DB_I(id) },
+	    3, NULL)) == 0 && (drc = event(e, id, "expired", NULL)) == 0 &&
+	    (drc = webhook_sub_hook(e->db, WH_SUBSCRIPTION_EXPIRED, id, db_cell(s, 0, 10))) == 0 &&
+	    (drc = subs_notify(e, NOTIFY_EXPIRED, s, dedup, db_cell(s, 0, 10), NULL, 0, revoked) < 0 ?
+	    DB_ERR : 0) == 0)
+		drc = db_commit(e->db);
+	if (drc != 0) {
 		(void)db_rollback(e->db);
 		goto out;
 	}
-	event(e, id, "expired", NULL);
-	snprintf(dedup, sizeof(dedup), "expired:%lld:%.10s", id, db_cell(s, 0, 10));
-	(void)subs_notify(e, NOTIFY_EXPIRED, s, dedup, db_cell(s, 0, 10), NULL, 0, revoked);
-	log_info("subscription %lld: expired, %lld certificates revoked", id, revoked);
+	log_info("subscription %lld: expired, the revocation of %lld certificates asked", id, revoked);
 	st->done++;
 	st->certs_updated += revoked;
 	rc = 0;

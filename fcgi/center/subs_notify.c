@@ -6,6 +6,14 @@
  */
 #include "config.h"
 
+/*
+ * subs_notify returns 1 when queued, 0 when nothing was queued (already
+ * queued, no recipient with an address, or parameters refused: logged),
+ * -1 on a database error: it runs in the caller's transaction (the
+ * event's), which must then be rolled back, so that the event and its
+ * mail are recorded together or not at all.
+ */
+
 #include "log.h"
 #include "notify.h"
 #include "subs_int.h"
@@ -45,6 +53,12 @@ subs_notify(const struct subs_env *e, int kind, const struct db_res *s, const ch
 	rc = notify_enqueue(e->db, (enum notify_kind)kind, db_cell_int(s, 0, 1), db_cell_int(s, 0, 0),
 	    dedup, p);
 	json_decref(p);
+	if (rc == NOTIFY_EINVAL) {
+		/* Refused parameters are a defect to fix, not a reason to undo the event. */
+		log_warnx("subscription %lld: notification %s refused (see above)",
+		    db_cell_int(s, 0, 0), dedup);
+		return 0;
+	}
 	if (rc < 0) {
 		log_warnx("subscription %lld: notification %s not queued (%d)", db_cell_int(s, 0, 0),
 		    dedup, rc);

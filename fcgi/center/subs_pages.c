@@ -12,8 +12,10 @@
 
 #include <openssl/crypto.h>
 
+#include "clock.h"
 #include "crypto.h"
 #include "log.h"
+#include "mail.h"
 #include "subs_web.h"
 #include "watch.h"
 
@@ -36,7 +38,55 @@ web_page_arg(struct ctx *c, const char *name)
 	if (s == NULL)
 		return 1;
 	v = strtol(s, &end, 10);
-	return *end != '\0' || v < 1 || v > WEB_PAGE_MAX ? 1 : v;
+	/* Malformed or out of range: the caller answers 400 naming the parameter. */
+	return *s == '\0' || *end != '\0' || v < 1 || v > WEB_PAGE_MAX ? -1 : v;
+}
+
+/*
+ * A page form holds only its declared fields, each once (issue #16 item
+ * 8): 0, or WEB_ANSWERED after a 400 naming the first that is not.
+ */
+static int
+web_form_only(struct ctx *c, const char *const *allowed)
+{
+	const struct kvlist	*f = &c->req->form;
+	size_t			 k;
+
+	for (size_t i = 0; i < f->n; i++) {
+		for (k = 0; allowed[k] != NULL && strcmp(allowed[k], f->v[i].key) != 0; k++)
+			;
+		if (allowed[k] == NULL) {
+			page_error(c, 400, "err.field.unknown", f->v[i].key);
+			return WEB_ANSWERED;
+		}
+		if (kv_count(f, f->v[i].key) > 1) {
+			page_error(c, 400, "err.param.repeated", f->v[i].key);
+			return WEB_ANSWERED;
+		}
+	}
+	return 0;
+}
+
+/* An optional form choice: NULL, or one of set (else a 400 naming field). */
+static int
+web_choice_ok(struct ctx *c, const char *v, const char *const *set, const char *field)
+{
+	for (size_t i = 0; v != NULL && set[i] != NULL; i++)
+		if (strcmp(v, set[i]) == 0)
+			return 0;
+	if (v == NULL)
+		return 0;
+	page_error(c, 400, "err.list.value", field);
+	return WEB_ANSWERED;
+}
+
+int
+web_page_ok(struct ctx *c, long page, const char *name)
+{
+	if (page >= 1)
+		return 0;
+	page_error(c, 400, "err.page", name);
+	return WEB_ANSWERED;
 }
 
 int
@@ -100,18 +150,172 @@ count_of(struct ctx *c, int stmt, const struct db_param *p, size_t np, int *rc)
 	return n;
 }
 
+/* ---- the subscription list: filter and sort (issue #16 item 10) ----
+ *
+ * Every sort order is its own prepared statement (ORDER BY takes no
+ * placeholder); the filters are placeholders that are NULL when unset.
+ * The list has its own statement table, shared over the worker's
+ * connection (db_share).
+ */
+
+enum list_sort { LS_CREATED, LS_NAME, LS_TYPE, LS_STATUS, LS_START, LS_END, LS__MAX };
+static const char *const list_sort_names[LS__MAX] = {
+	[LS_CREATED] = "created", [LS_NAME] = "name", [LS_TYPE] = "type",
+	[LS_STATUS] = "status", [LS_START] = "start", [LS_END] = "end",
+};
+static const char *const list_status_names[] = { "active", "pending", "expired", NULL };
+static const char *const list_type_names[] = { "DV", "OV", "QWAC", NULL };
+
+#define LIST_COLS \
+	"SELECT s.id, s.name, s.level, s.status, o.name, s.start_date, s.end_date, " \
+	"s.auto_renew, s.created_at, " \
+	"(SELECT COUNT(*) FROM subscription_domains d WHERE d.subscription_id = s.id " \
+	"AND d.status = 'active'), s.certificates_count "
+#define LIST_FROM \
+	"FROM subscriptions s LEFT JOIN organizations o ON o.id = s.organization_id " \
+	"WHERE s.account_id = ? AND s.status <> 'failed' AND (? IS NULL OR s.status = ?) " \
+	"AND (? IS NULL OR s.level = ?) AND (? IS NULL OR s.name LIKE ?) "
+#define LIST_Q(order)	LIST_COLS LIST_FROM "ORDER BY " order " LIMIT ? OFFSET ?"
+
+/* [sort * 2 + desc]; then the count. Ties are broken by id, so pages never overlap. */
+static const char *const list_sql[LS__MAX * 2 + 1] = {
+	LIST_Q("s.id"), LIST_Q("s.id DESC"),
+	LIST_Q("s.name, s.id"), LIST_Q("s.name DESC, s.id DESC"),
+	LIST_Q("s.level, s.id"), LIST_Q("s.level DESC, s.id DESC"),
+	LIST_Q("s.status, s.id"), LIST_Q("s.status DESC, s.id DESC"),
+	LIST_Q("s.start_date IS NULL, s.start_date, s.id"),
+	LIST_Q("s.start_date IS NULL, s.start_date DESC, s.id DESC"),
+	LIST_Q("s.end_date IS NULL, s.end_date, s.id"),
+	LIST_Q("s.end_date IS NULL, s.end_date DESC, s.id DESC"),
+	"SELECT COUNT(*) " LIST_FROM,
+};
+#define LIST_COUNT	(LS__MAX * 2)
+#define LIST_Q_MAX	200	/* characters of the name filter */
+
+/* The list's statements over the worker's connection (it reconnects for us). */
+static struct db *
+list_handle(struct ctx *c)
+{
+	static struct db	*db;
+
+	if (db == NULL)
+		db = db_share(c->db, list_sql, LIST_COUNT + 1);
+	return db;
+}
+
+static int
+name_in(const char *s, const char *const *set)
+{
+	for (int i = 0; s != NULL && set[i] != NULL; i++)
+		if (strcmp(s, set[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void	like_pattern(const char *, char *, size_t);
+
+struct list_query {
+	const char	*status, *type, *q;
+	enum list_sort	 sort;
+	int		 desc;
+	char		 like[LIST_Q_MAX * 8 + 8];
+};
+
+/*
+ * ?status= ?type= ?q= ?sort= ?order= into lq: absent is "any" (sort:
+ * newest first). 0, or -1 with *field and *msgkey naming the first bad
+ * one (an empty or unknown value is refused, never ignored).
+ */
+static int
+list_query_parse(struct ctx *c, struct list_query *lq, const char **field, const char **msgkey)
+{
+	const char	*sort = kv_get(&c->req->qs, "sort"), *order = kv_get(&c->req->qs, "order");
+	int		 k;
+
+	memset(lq, 0, sizeof(*lq));
+	lq->status = kv_get(&c->req->qs, "status");
+	lq->type = kv_get(&c->req->qs, "type");
+	lq->q = kv_get(&c->req->qs, "q");
+	*msgkey = "err.list.value";
+	if (lq->status != NULL && *lq->status == '\0')
+		lq->status = NULL;	/* the form's "any" */
+	if (lq->type != NULL && *lq->type == '\0')
+		lq->type = NULL;
+	if (lq->q != NULL && *lq->q == '\0')
+		lq->q = NULL;
+	if ((*field = "status", lq->status != NULL && name_in(lq->status, list_status_names) < 0) ||
+	    (*field = "type", lq->type != NULL && name_in(lq->type, list_type_names) < 0))
+		return -1;
+	*field = "q";
+	if (lq->q != NULL && (xmlUTF8Strlen((const xmlChar *)lq->q) < 0 ||
+	    xmlUTF8Strlen((const xmlChar *)lq->q) > LIST_Q_MAX)) {
+		*msgkey = "err.list.q";
+		return -1;
+	}
+	*field = "sort";
+	lq->sort = LS_CREATED;
+	lq->desc = 1;
+	if (sort != NULL && (k = name_in(sort, list_sort_names)) < 0)
+		return -1;
+	if (sort != NULL) {
+		lq->sort = (enum list_sort)k;
+		lq->desc = lq->sort == LS_CREATED;
+	}
+	*field = "order";
+	if (order != NULL && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
+		return -1;
+	if (order != NULL)
+		lq->desc = strcmp(order, "desc") == 0;
+	if (lq->q != NULL)
+		like_pattern(lq->q, lq->like, sizeof(lq->like));
+	return 0;
+}
+
+/* The query echoed in the model, for the form and the pager links. */
+static void
+list_query_node(xmlNodePtr root, const struct list_query *lq)
+{
+	xmlNodePtr	 f = m_obj(root, "filter");
+
+	m_text(f, "status", lq->status != NULL ? lq->status : "");
+	m_text(f, "type", lq->type != NULL ? lq->type : "");
+	m_text(f, "q", lq->q != NULL ? lq->q : "");
+	m_text(f, "sort", list_sort_names[lq->sort]);
+	m_text(f, "order", lq->desc ? "desc" : "asc");
+}
+
 int
 model_subs_list(struct ctx *c, xmlNodePtr root, long page)
 {
-	struct db_res	*r = NULL;
-	xmlNodePtr	 list, s;
-	long long	 total;
-	int		 rc;
+	struct list_query	 lq;
+	struct db_res		*r = NULL;
+	struct db		*db;
+	xmlNodePtr		 list, s;
+	const char		*field, *msgkey;
+	long long		 total;
+	int			 rc;
 
-	total = count_of(c, Q_SUBS_COUNT, (struct db_param[]){ DB_I(c->who.account_id) }, 1, &rc);
-	if (rc != 0 || (rc = db_run(c->db, Q_SUBS_PAGE, (struct db_param[]){ DB_I(c->who.account_id),
-	    DB_I(WEB_PAGE_SIZE), DB_I((page - 1) * WEB_PAGE_SIZE) }, 3, &r)) != 0)
+	if (web_page_ok(c, page, "page") != 0)
+		return WEB_ANSWERED;
+	if (list_query_parse(c, &lq, &field, &msgkey) == -1) {
+		page_error(c, 400, msgkey, field);
+		return WEB_ANSWERED;
+	}
+	if ((db = list_handle(c)) == NULL)
+		return 500;
+#define LIST_FILTERS \
+	DB_I(c->who.account_id), DB_SN(lq.status), DB_SN(lq.status), DB_SN(lq.type), \
+	DB_SN(lq.type), DB_SN(lq.q != NULL ? lq.like : NULL), DB_SN(lq.q != NULL ? lq.like : NULL)
+	if ((rc = db_run(db, LIST_COUNT, (struct db_param[]){ LIST_FILTERS }, 7, &r)) != 0)
 		return web_dbstatus(rc);
+	total = db_cell_int(r, 0, 0);
+	db_res_free(r);
+	r = NULL;
+	if ((rc = db_run(db, (int)lq.sort * 2 + lq.desc, (struct db_param[]){ LIST_FILTERS,
+	    DB_I(WEB_PAGE_SIZE), DB_I((page - 1) * WEB_PAGE_SIZE) }, 9, &r)) != 0)
+		return web_dbstatus(rc);
+#undef LIST_FILTERS
+	list_query_node(root, &lq);
 	list = m_list(root, "subscriptions");
 	for (size_t i = 0; i < r->nrows; i++) {
 		s = m_obj(list, "subscription");
@@ -133,6 +337,18 @@ model_subs_list(struct ctx *c, xmlNodePtr root, long page)
 	return 0;
 }
 
+#define EXPIRY_SOON	(30 * 86400)	/* a valid certificate ending sooner is highlighted */
+
+/* A valid certificate whose not_after ("YYYY-MM-DD HH:MM:SS") is within 30 days of the clock. */
+static int
+expires_soon(const char *status, const char *not_after)
+{
+	time_t	 end;
+
+	return status != NULL && strcmp(status, "valid") == 0 && not_after != NULL &&
+	    clock_parse(not_after, &end) == 0 && end - clock_now() < EXPIRY_SOON;
+}
+
 static void
 cert_rows(xmlNodePtr list, const struct db_res *r, int with_sub)
 {
@@ -150,6 +366,7 @@ cert_rows(xmlNodePtr list, const struct db_res *r, int with_sub)
 		m_bool(n, "revocation_requested", db_cell(r, i, 8) != NULL &&
 		    (strcmp(db_cell(r, i, 5), "valid") == 0 || strcmp(db_cell(r, i, 5), "pending") == 0));
 		m_time(n, "revocation_requested_at", db_cell(r, i, 8));
+		m_bool(n, "expires_soon", expires_soon(db_cell(r, i, 5), db_cell(r, i, 4)));
 		if (with_sub) {
 			m_int(n, "subscription_id", db_cell_int(r, i, 6));
 			m_text(n, "subscription", db_cell(r, i, 7));
@@ -201,6 +418,23 @@ out:
 	return rc == 0 ? 0 : web_dbstatus(rc);
 }
 
+/*
+ * The contact address the pasted ACME commands use (views/acme_commands.xsl):
+ * the login when it is an address made only of characters a shell takes
+ * as they are ([A-Za-z0-9@._+-]); else nothing, and the commands say
+ * admin@<domain>.
+ */
+static void
+model_contact(const struct ctx *c, xmlNodePtr acme)
+{
+	const char	*l = c->who.login;
+	size_t		 n = strspn(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789@._+-");
+
+	if (n > 0 && l[n] == '\0' && mail_addr_ok(l))
+		m_text(acme, "contact", l);
+}
+
 int
 model_sub_detail(struct ctx *c, xmlNodePtr root, long long id, long dpage, long cpage)
 {
@@ -209,6 +443,9 @@ model_sub_detail(struct ctx *c, xmlNodePtr root, long long id, long dpage, long 
 	long long	 nd, nc;
 	int		 rc;
 
+	if (web_page_ok(c, dpage, c->api ? "page" : "dpage") != 0 ||
+	    web_page_ok(c, cpage, c->api ? "page" : "cpage") != 0)
+		return WEB_ANSWERED;
 	if ((rc = db_run(c->db, Q_SUB_GET, (struct db_param[]){ DB_I(id), DB_I(c->who.account_id) },
 	    2, &s)) != 0)
 		return web_dbstatus(rc);
@@ -238,6 +475,7 @@ model_sub_detail(struct ctx *c, xmlNodePtr root, long long id, long dpage, long 
 	a = m_obj(root, "acme");
 	m_text(a, "server", db_cell(s, 0, 8));
 	m_textn(a, "kid", db_cell(s, 0, 7));
+	model_contact(c, a);
 	db_res_free(s);
 	db_res_free(n);
 	return detail_tables(c, root, id, dpage, cpage, nd, nc);
@@ -267,6 +505,8 @@ model_certs(struct ctx *c, xmlNodePtr root, const char *q, long page)
 	long long	 total;
 	int		 rc;
 
+	if (web_page_ok(c, page, "page") != 0)
+		return WEB_ANSWERED;
 	if (q == NULL)
 		q = "";
 	like_pattern(q, pat, sizeof(pat));
@@ -315,7 +555,7 @@ h_acme_list(struct ctx *c)
 	account_node(c, m->root);
 	if ((rc = model_subs_list(c, m->root, web_page_arg(c, "page"))) != 0) {
 		model_free(m);
-		return rc;
+		return web_handled(rc);
 	}
 	page_send(c, m, 200);
 	return 0;
@@ -397,9 +637,19 @@ m_error(xmlNodePtr root, struct ctx *c, const struct subs_error *err)
 }
 
 /* The credentials page: the HMAC key only on the first rendering. */
+/* The name the pasted commands use: the first that is not a wildcard, else the first. */
+static const char *
+first_domain(const struct domain_list *dl)
+{
+	for (size_t i = 0; i < dl->n; i++)
+		if (!dl->v[i].wildcard)
+			return dl->v[i].name;
+	return dl->n > 0 ? dl->v[0].name : "";
+}
+
 static int
 credentials_page(struct ctx *c, const struct subs_env *e, struct subs_created *out,
-    const char *name)
+    const char *name, const struct domain_list *dl)
 {
 	struct model	*m;
 	xmlNodePtr	 s, a;
@@ -416,10 +666,16 @@ credentials_page(struct ctx *c, const struct subs_env *e, struct subs_created *o
 	m_text(a, "kid", out->kid);
 	if (first && out->hmac[0] != '\0')
 		m_text(a, "hmac_key", out->hmac);
+	m_text(a, "domain", first_domain(dl));
+	model_contact(c, a);
 	m_bool(m->root, "already_shown", !first);
 	page_send(c, m, first ? 201 : 200);
 	return 0;
 }
+
+static const char *const create_fields[] = { "csrf", "form_token", "type", "organization_id",
+    "name", "domains", "action", NULL };
+static const char *const create_actions[] = { "preview", "subscribe", NULL };
 
 int
 h_acme_create(struct ctx *c)
@@ -435,6 +691,11 @@ h_acme_create(struct ctx *c)
 	int			 rc = 500, ok;
 
 	form_read(c, &f);
+	if (web_form_only(c, create_fields) != 0 ||
+	    web_choice_ok(c, f.action, create_actions, "action") != 0) {
+		rc = 0;
+		goto out;
+	}
 	if ((rq = malloc(sizeof(*rq))) == NULL || (q = malloc(sizeof(*q))) == NULL)
 		goto out;
 	/* The preview refuses what "Subscribe" would: an OV or QWAC quote
@@ -444,7 +705,7 @@ h_acme_create(struct ctx *c)
 	db_res_free(org);
 	if (ok && f.action != NULL && strcmp(f.action, "subscribe") == 0) {
 		if (subs_create(&e, rq, &out, &err) == 0) {
-			rc = credentials_page(c, &e, &out, rq->name);
+			rc = credentials_page(c, &e, &out, rq->name, &rq->domains);
 			OPENSSL_cleanse(&out, sizeof(out));
 			goto out;
 		}
@@ -479,7 +740,7 @@ h_acme_show(struct ctx *c)
 	if ((rc = model_sub_detail(c, m->root, c->ids[0], web_page_arg(c, "dpage"),
 	    web_page_arg(c, "cpage"))) != 0) {
 		model_free(m);
-		return rc;
+		return web_handled(rc);
 	}
 	page_send(c, m, 200);
 	return 0;
@@ -501,12 +762,19 @@ h_acme_settings(struct ctx *c)
 	struct subs_error	 err;
 	const char		*name = kv_get(&c->req->form, "name");
 	const char		*ar = kv_get(&c->req->form, "auto_renew");
+	static const char *const fields[] = { "csrf", "name", "auto_renew", NULL };
+	static const char *const switches[] = { "on", "off", NULL };
 	int			 on = -1;
 
+	/* An unknown field or switch value, or an empty name, is refused, never ignored. */
+	if (web_form_only(c, fields) != 0 || web_choice_ok(c, ar, switches, "auto_renew") != 0)
+		return 0;
 	if (ar != NULL)
-		on = strcmp(ar, "on") == 0 || strcmp(ar, "1") == 0 || strcmp(ar, "true") == 0;
-	if (name != NULL && *name == '\0')
-		name = NULL;
+		on = strcmp(ar, "on") == 0;
+	if (name == NULL && ar == NULL) {
+		page_error(c, 400, "err.patch.empty", NULL);
+		return 0;
+	}
 	if (subs_update(&e, c->ids[0], name, on, &err) != 0) {
 		subs_fail(c, &err);
 		return 0;
@@ -576,6 +844,11 @@ h_domain_add(struct ctx *c)
 	long long		 price = 0, did = 0;
 	int			 add = action != NULL && strcmp(action, "add") == 0;
 	int			 ok;
+	static const char *const fields[] = { "csrf", "domain", "action", NULL };
+	static const char *const actions[] = { "preview", "add", NULL };
+
+	if (web_form_only(c, fields) != 0 || web_choice_ok(c, action, actions, "action") != 0)
+		return 0;
 
 	ok = subs_one_domain(c, c->ids[0], text, &d, &err) == 0 &&
 	    subs_domain_add(&e, c->ids[0], &d, !add, &price, &did, &err) == 0;
@@ -641,6 +914,10 @@ h_domain_delete_form(struct ctx *c)
 int
 h_domain_delete(struct ctx *c)
 {
+	static const char *const fields[] = { "csrf", NULL };
+
+	if (web_form_only(c, fields) != 0)
+		return 0;
 	return domain_removal(c, 0);
 }
 
@@ -659,7 +936,7 @@ h_certificates(struct ctx *c)
 		return 500;
 	if ((rc = model_certs(c, m->root, q, web_page_arg(c, "page"))) != 0) {
 		model_free(m);
-		return rc;
+		return web_handled(rc);
 	}
 	page_send(c, m, 200);
 	return 0;

@@ -14,14 +14,28 @@
 
 /* The core's view of the caller. */
 struct subs_env	subs_env_of(struct ctx *);
-/* Query parameter name as a page number, 1 when absent or invalid. */
+/* Query parameter name as a page number: 1 when absent, -1 when malformed or out of range. */
 long	web_page_arg(struct ctx *, const char *name);
 /* Answer err through the common error path. */
 void	subs_fail(struct ctx *, const struct subs_error *);
 /* An HTTP status for a database outcome. */
 int	web_dbstatus(int rc);
+/*
+ * A model function answered the request itself (400 naming the query
+ * parameter it refused): its caller frees its model and returns 0.
+ */
+#define WEB_ANSWERED	(-1)
+#define web_handled(rc)	((rc) == WEB_ANSWERED ? 0 : (rc))
+/* The query holds only these parameters, once each: 0, or -1 after answering 400 naming one. */
+int	web_query_only(struct ctx *, const char *const *allowed);
+/* 0 when page (from web_page_arg) is valid, else answers 400 naming name: WEB_ANSWERED. */
+int	web_page_ok(struct ctx *, long page, const char *name);
 
-/* <subscriptions> page of the account, with total/page/pages. 0 or a status. */
+/*
+ * <subscriptions> page of the account, filtered and sorted by ?status=
+ * ?type= ?q= ?sort= ?order=, with <filter/> and total/page/pages. 0 or a
+ * status; 0 too after answering 400 itself for a bad page or filter.
+ */
 int	model_subs_list(struct ctx *, xmlNodePtr root, long page);
 /* The subscription's fields at root, its domains and certificates tables. 0 or a status. */
 int	model_sub_detail(struct ctx *, xmlNodePtr root, long long id, long dpage, long cpage);

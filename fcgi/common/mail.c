@@ -196,6 +196,30 @@ body_add(struct buf *out, const char *body)
 	return 0;
 }
 
+/*
+ * From: with a display name (RFC 5322 §3.4 name-addr): a quoted string
+ * when the name is plain ASCII without quote or backslash, else RFC 2047
+ * encoded words (§5(3): allowed in a phrase); then " <addr>".
+ */
+static int
+header_from(struct buf *out, const char *name, const char *addr)
+{
+	struct buf	 h;
+	int		 rc = -1;
+
+	if (!header_text_ok(name) || strlen(name) > 200)
+		return -1;
+	if (!needs_encoding(name) && strpbrk(name, "\"\\") == NULL)
+		return buf_printf(out, "From: \"%s\" <%s>\r\n", name, addr);
+	buf_init(&h, 4096);
+	if (header_encoded(&h, "From", name) == 0 && h.len >= 2) {
+		h.len -= 2;	/* the CRLF: the address follows on the same line */
+		rc = buf_add(out, h.p, h.len) | buf_printf(out, " <%s>\r\n", addr);
+	}
+	buf_free(&h);
+	return rc == 0 ? 0 : -1;
+}
+
 int
 mail_format(const struct mail_msg *m, struct buf *out)
 {
@@ -205,7 +229,8 @@ mail_format(const struct mail_msg *m, struct buf *out)
 		return -1;
 	mail_date(m->date, date, sizeof(date));
 	if (mail_header(out, "Date", date) == -1 ||
-	    mail_header(out, "From", m->from) == -1 ||
+	    (m->from_name == NULL && mail_header(out, "From", m->from) == -1) ||
+	    (m->from_name != NULL && header_from(out, m->from_name, m->from) == -1) ||
 	    mail_header(out, "To", m->to) == -1 ||
 	    mail_header(out, "Subject", m->subject) == -1 ||
 	    mail_header(out, "Message-ID", mid) == -1 ||

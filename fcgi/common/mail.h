@@ -27,6 +27,7 @@ struct mail_server {
 /* One message to one recipient. */
 struct mail_msg {
 	const char	*from;
+	const char	*from_name;	/* display name of From:, UTF-8, may be NULL */
 	const char	*to;
 	const char	*subject;	/* UTF-8, one line */
 	const char	*body;		/* UTF-8 text, LF or CRLF line ends */

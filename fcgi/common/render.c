@@ -74,7 +74,7 @@ void
 render_security_headers(struct req *r)
 {
 	resp_header(r, "Content-Security-Policy",
-	    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+	    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
 	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 	resp_header(r, "X-Content-Type-Options", "nosniff");
 	resp_header(r, "X-Frame-Options", "DENY");

@@ -18,6 +18,10 @@ K="t47-$$-$RANDOM"	# idempotency keys unique to this run
 DEP=$(ctl account-add --name "Billing test deposit" --type deposit --vat-bp 2000 --balance-cents 10000)
 MON=$(ctl account-add --name "Billing test monthly" --type monthly --vat-bp 550)
 check "test accounts were created" test -n "$DEP" -a -n "$MON"
+is "the opening balance is the deposit's first ledger line (a credit)" \
+	"$(sql "SELECT kind, net_cents, vat_cents, gross_cents, idempotency_key, reference FROM ledger WHERE account_id = $DEP" | tr '\t' ' ')" \
+	"credit 10000 0 10000 opening-$DEP opening balance"
+is "a monthly account has no opening line" "$(nledger "$MON")" 0
 
 # ---- prices: negotiated else list
 is "the list price applies without a negotiated one" "$(drv price "$DEP" DV_SSL)" 3900
@@ -40,7 +44,7 @@ out=$(drv charge "$DEP" 1000 DV_SSL "$K-c1")
 is "a retry with the same key answers the same ledger id" "$(field ledger "$out")" "$id1"
 is "the retry says it is a replay" "$(field replay "$out")" 1
 is "the retry moved no money" "$(balance "$DEP")" 8800
-is "the retry wrote no ledger row" "$(nledger "$DEP")" 1
+is "the retry wrote no ledger row (opening credit + the charge)" "$(nledger "$DEP")" 2
 rc=0; out=$(drv charge "$DEP" 999 DV_SSL "$K-c1") || rc=$?
 check "the same key for another amount is refused" test "$rc" -eq 3
 like "the refusal names the key reuse" "$out" "idempotency key was already used"
@@ -50,7 +54,7 @@ rc=0; out=$(drv charge "$DEP" 8000 DV_SSL "$K-c2") || rc=$?
 check "a charge over the balance (gross 9600 > 8800) is refused" test "$rc" -eq 3
 like "the refusal says insufficient funds" "$out" "insufficient funds"
 is "the refused charge left the balance alone" "$(balance "$DEP")" 8800
-is "the refused charge wrote no ledger row" "$(nledger "$DEP")" 1
+is "the refused charge wrote no ledger row" "$(nledger "$DEP")" 2
 # 7333 + round_half_up(1466.6) = 8800: exactly the balance.
 out=$(drv charge "$DEP" 7333 DV_SSL "$K-c3")
 is "a charge of exactly the balance goes through" "$(field gross "$out")" 8800
@@ -162,5 +166,9 @@ like "ledger shows the credit with its reference" "$out" "$K-top	bank transfer 4
 like "ledger shows the balance" "$out" "# balance 6080 EUR"
 rc=0; out=$(ctl ledger --account 99999999 2>&1) || rc=$?
 like "ledger of a missing account is refused" "$out" "--account: no account"
+
+# ---- the books balance after every movement of this file
+rc=0; out=$(ctl ledger-check) || rc=$?
+is "caasctl ledger-check finds no discrepancy after the billing tests" "$rc $(tail -n1 <<<"$out" | sed 's/.*; //')" "0 0 discrepancies"
 
 done_testing

@@ -192,6 +192,27 @@ http GET "/invoices/$DRAFT"
 like "an open invoice shows as a draft (pro forma)" "$(cat "$HTTP_BODY")" "pro forma"
 http GET "/invoices/$(inv_of "$BULK" 2021-01)"
 is "another account's invoice is 404" "$HTTP_STATUS" 404
+# ---- the invoice API (issue #16 item 7): an API key reads its account's invoices
+MONKEY=$(ctl apikey-add --account "$MON" --label t48)
+api() { http GET "$1" -H "Authorization: Bearer $MONKEY"; }
+api /api/v1/invoices
+is "GET /api/v1/invoices lists the account's 13 invoices, newest first" \
+	"$HTTP_STATUS $(jq -c '[.pagination.total, (.invoices | length), .invoices[0].id, .invoices[0].draft]' "$HTTP_BODY")" \
+	"200 [13,13,$DRAFT,true]"
+like "as JSON" "$(header Content-Type)" "application/json"
+is "each invoice links its printable page (absolute, from public_url)" "$(jq -r ".invoices[] | select(.id == $JAN) | .print_url" "$HTTP_BODY")" "$CENTER_URL/invoices/$JAN"
+api "/api/v1/invoices/$FEB"
+is "GET /api/v1/invoices/{id}: the invoice with its signed lines" \
+	"$HTTP_STATUS $(jq -c '[.invoice.number, [.invoice.lines[].gross_cents], .invoice.gross_cents, .invoice.issued_at]' "$HTTP_BODY")" \
+	'200 ["2021-000003",[4680,17880,-4680],17880,"2021-03-01 00:05:00"]'
+api "/api/v1/invoices/$(inv_of "$BULK" 2021-01)"
+is "another account's invoice is 404 through the API too" "$HTTP_STATUS $(jq -r .error.status "$HTTP_BODY")" "404 404"
+api '/api/v1/invoices?page=0'
+is "a bad page is 400 naming page" "$HTTP_STATUS $(jq -r .error.field "$HTTP_BODY")" "400 page"
+http GET /api/v1/invoices
+is "no key: 401" "$HTTP_STATUS" 401
+unset -f api
+
 http GET /accounting/export
 is "a customer may not open the export page" "$HTTP_STATUS" 403
 http GET '/accounting/export?from=2021-01-01&to=2021-12-31&format=csv'
@@ -222,11 +243,18 @@ http GET '/accounting/export?from=2021-01-01&to=2021-12-31&format=xls' -H 'Accep
 is "an unknown format is refused, naming format" "$HTTP_STATUS $(jq -r .error.field "$HTTP_BODY")" "400 format"
 
 # ---- exports reconcile with the ledger
+# Days are those of the legal time zone (Europe/Paris, UTC+1 in winter): a
+# movement at 23:30 UTC on 31 December 2020 is in Paris's 2021, one at 23:30
+# UTC on 31 December 2021 in Paris's 2022 (issue #16 item 2).
+drv <<<"credit $DEP 100 - $K-nye20 2020-12-31T23:30:00Z - - - - new year 2021 in Paris" >/dev/null
+drv <<<"charge $DEP 100 DV_SSL $K-nye21 2021-12-31T23:30:00Z - - - - new year 2022 in Paris" >/dev/null
+NYE20=$(sql "SELECT id FROM ledger WHERE idempotency_key = '$K-nye20'")
+NYE21=$(sql "SELECT id FROM ledger WHERE idempotency_key = '$K-nye21'")
 CSV="$TEST_TMP/ledger.csv"
 FEC="$TEST_TMP/fec.txt"
 ctl export --from 2021-01-01 --to 2021-12-31 --format csv --output "$CSV" 2>"$TEST_TMP/csv.err"
 ctl export --from 2021-01-01 --to 2021-12-31 --format fec --output "$FEC" 2>"$TEST_TMP/fec.err"
-RANGE="created_at >= '2021-01-01' AND created_at < '2022-01-01'"
+RANGE="created_at >= '2020-12-31 23:00:00' AND created_at < '2021-12-31 23:00:00'"
 rows=$(sql "SELECT COUNT(*) FROM ledger WHERE $RANGE")
 read -r s_net s_vat s_gross <<<"$(sql "SELECT SUM(IF(kind = 'refund', -net_cents, net_cents)), SUM(IF(kind = 'refund', -vat_cents, vat_cents)), SUM(IF(kind = 'refund', -gross_cents, gross_cents)) FROM ledger WHERE $RANGE AND kind <> 'credit'")"
 s_credit=$(sql "SELECT SUM(net_cents) FROM ledger WHERE $RANGE AND kind = 'credit'")
@@ -269,7 +297,46 @@ is "FEC: sales (706), VAT (44571), customers (411) and bank (512) equal the ledg
 is "FEC: dates are YYYYMMDD and amounts use a decimal comma" \
 	"$(grep -m1 "|ORD\|Vente DV_SSL www.shop.test" "$FEC" | cut -d'|' -f1,4,5,7,12,13,16)" \
 	"VE|20210105|411000|C$MON|46,80|0,00|20210105"
-like "FEC: a monthly line's voucher is its invoice number" "$(grep -m1 "|20210105|706000|" "$FEC")" "|2021-000001|20210105|Vente DV_SSL www.shop.test|0,00|39,00|"
+like "FEC: a monthly line's voucher is its invoice number, dated by the invoice's issue (1 February)" \
+	"$(grep -m1 "|20210105|706000|" "$FEC")" "|2021-000001|20210201|Vente DV_SSL www.shop.test|0,00|39,00|"
+like "FEC: a deposit line's voucher is its ledger row, dated by the movement" \
+	"$(grep -m1 "|20210115|706000|" "$FEC")" "|L$(sql "SELECT id FROM ledger WHERE idempotency_key = '$K-d-01'")|20210115|Vente DV_SSL"
+is "FEC: EcritureNum runs 1, 2, 3... without gaps over the period, in date order" \
+	"$(tail -n +2 "$FEC" | cut -d'|' -f3 | uniq | tr '\n' ' ')" "$(seq 1 "$rows" | tr '\n' ' ')"
+is "FEC: the dates never go back (EcritureDate in order)" \
+	"$(tail -n +2 "$FEC" | cut -d'|' -f4 | sort -c 2>&1 && echo sorted)" sorted
+is "CSV and FEC: 23:30 UTC on 31 December 2020 is in 2021 (Paris), dated 1 January" \
+	"$(grep -c "^$NYE20,2021-01-01 00:30:00,credit," "$CSV") $(grep -c "|20210101|512000|Banque|||L$NYE20|20210101|" "$FEC")" "1 1"
+is "and 23:30 UTC on 31 December 2021 is not (it is Paris's 2022)" \
+	"$(grep -c "^$NYE21," "$CSV") $(grep -c "|L$NYE21|" "$FEC")" "0 0"
+ctl export --from 2022-01-01 --to 2022-01-01 --format fec --output "$TEST_TMP/fec22.txt" 2>/dev/null
+like "the first Paris day of 2022 holds it, dated 20220101, as entry 1" \
+	"$(grep -m1 "|L$NYE21|" "$TEST_TMP/fec22.txt")" "VE|Ventes|1|20220101|411000|"
+like "the CLI says what to file the FEC as" "$(cat "$TEST_TMP/fec.err")" "file it as FEC20211231.txt"
+
+# ---- FEC in ISO-8859-15, for software that wants it
+FEC9="$TEST_TMP/fec-latin9.txt"
+ctl export --from 2021-01-01 --to 2021-12-31 --format fec --encoding iso-8859-15 --output "$FEC9" 2>/dev/null
+check "FEC ISO-8859-15: not the UTF-8 bytes (é is one byte)" test "$(LC_ALL=C grep -c $'TVA collect\xe9e' "$FEC9")" -gt 0
+check "FEC ISO-8859-15: the same file once decoded" cmp -s <(iconv -f ISO-8859-15 -t UTF-8 "$FEC9") "$FEC"
+rc=0; out=$(ctl export --from 2021-01-01 --to 2021-12-31 --format csv --encoding iso-8859-15 2>&1) || rc=$?
+like "ISO-8859-15 is for the FEC only" "$out" "--encoding: iso-8859-15 is for the FEC only"
+
+# ---- CSV for French Excel: ';', decimal comma, UTF-8 BOM
+CSVFR="$TEST_TMP/ledger-fr.csv"
+ctl export --from 2021-01-01 --to 2021-12-31 --format csv-fr --output "$CSVFR" 2>/dev/null
+is "Excel CSV: starts with the UTF-8 BOM" "$(head -c3 "$CSVFR" | od -An -tx1 | tr -d ' ')" efbbbf
+like "Excel CSV: ';'-separated header" "$(head -n1 "$CSVFR")" "ledger_id;date;kind;account_id;account_name;"
+like "Excel CSV: decimal commas, no quotes needed for a comma" "$(grep -m1 ";ORD-05;" "$CSVFR")" \
+	";$MON;Invoice test monthly;$SUB;\"Shop, \"\"prod\"\"\";$DOM;www.shop.test;DV_SSL;39,00;20,00;7,80;46,80;EUR;ORD-05;20,00;19,00;2021-000009;"
+is "Excel CSV: one line per ledger row, as the RFC 4180 one" "$(($(wc -l <"$CSVFR") - 1))" "$rows"
+fr_sums=$(tail -n +2 "$CSVFR" | gawk -v FPAT='([^;]*)|("([^"]|"")*")' '
+	function c(s) { gsub(/,/, "", s); return s + 0 }
+	$3 != "credit" { n += c($11); v += c($13); g += c($14) }
+	$3 == "credit" { cr += c($11) }
+	NF != 20 { bad++ }
+	END { printf "%d %d %d %d %d\n", n, v, g, cr, bad }')
+is "Excel CSV: the same sums to the cent, 20 fields a line" "$fr_sums" "$s_net $s_vat $s_gross $s_credit 0"
 like "FEC: a top-up debits the bank" "$(grep -m1 "|512000|" "$FEC")" "|512000|Banque|||L"
 
 # The download page gives the same bytes as the CLI.
@@ -280,12 +347,27 @@ like "of type text/csv" "$(header Content-Type)" "text/csv"
 check "with the same content as caasctl export" cmp -s "$HTTP_BODY" "$CSV"
 http GET '/accounting/export?from=2021-01-01&to=2021-12-31&format=fec'
 is "the FEC download equals caasctl export's" "$HTTP_STATUS $(cmp -s "$HTTP_BODY" "$FEC" && echo same)" "200 same"
+like "named as filed: [SIREN]FEC<end of period>.txt" "$(header Content-Disposition)" 'attachment; filename="FEC20211231.txt"'
+http GET '/accounting/export?from=2021-01-01&to=2021-12-31&format=fec&encoding=iso-8859-15'
+is "the ISO-8859-15 FEC download equals caasctl export's" "$HTTP_STATUS $(cmp -s "$HTTP_BODY" "$FEC9" && echo same)" "200 same"
+like "and says its charset" "$(header Content-Type)" "charset=iso-8859-15"
+http GET '/accounting/export?from=2021-01-01&to=2021-12-31&format=csv-fr'
+is "the Excel CSV download equals caasctl export's" "$HTTP_STATUS $(cmp -s "$HTTP_BODY" "$CSVFR" && echo same)" "200 same"
+http GET '/accounting/export?from=2021-01-01&to=2021-12-31&format=csv&encoding=iso-8859-15' -H 'Accept: application/json'
+is "ISO-8859-15 for a CSV is refused, naming encoding" "$HTTP_STATUS $(jq -r .error.field "$HTTP_BODY")" "400 encoding"
+http GET '/accounting/export?from=2021-01-01&to=2021-12-31&format=fec&encoding=latin1' -H 'Accept: application/json'
+is "an unknown encoding is refused, naming encoding" "$HTTP_STATUS $(jq -r .error.field "$HTTP_BODY")" "400 encoding"
+http GET /accounting/export
+like "the form names the legal time zone" "$(cat "$HTTP_BODY")" "Europe/Paris"
 http GET '/accounting/export?from=2031-01-01&to=2031-01-31&format=csv'
 is "an empty range is a header only" "$HTTP_STATUS $(wc -l <"$HTTP_BODY")" "200 1"
 
 rc=0; out=$(ctl export --from 2021-01-01 --to 2020-12-31 --format csv 2>&1) || rc=$?
 like "caasctl export refuses an inverted range" "$out" "--to: 2020-12-31 is before --from"
 rc=0; out=$(ctl export --from 2021-01-01 --to 2021-01-31 --format pdf 2>&1) || rc=$?
-like "caasctl export refuses an unknown format" "$out" "--format: must be csv or fec"
+like "caasctl export refuses an unknown format" "$out" "--format: must be csv, csv-fr or fec"
+
+rc=0; out=$(ctl ledger-check) || rc=$?
+is "caasctl ledger-check finds no discrepancy after a year of invoices" "$rc $(tail -n1 <<<"$out" | sed 's/.*; //')" "0 0 discrepancies"
 
 done_testing

@@ -72,8 +72,8 @@ like "a domain live in another DV subscription is refused" "$HTTP_STATUS $(j .er
 api "$POORKEY" POST /api/v1/subscriptions "{\"type\":\"DV\",\"name\":\"Poor\",\"domains\":[\"p.$R.test\"],\"idempotency_key\":\"k-$R-poor\"}"
 is "a deposit that cannot pay is a 402" "$HTTP_STATUS" 402
 like "the message says so" "$(j .error.message)" "nsufficient funds"
-is "no subscription row, no ledger row" \
-	"$(sql "SELECT (SELECT COUNT(*) FROM subscriptions WHERE account_id = $POOR) + (SELECT COUNT(*) FROM ledger WHERE account_id = $POOR)")" 0
+is "no subscription row, no ledger row but the opening credit" \
+	"$(sql "SELECT (SELECT COUNT(*) FROM subscriptions WHERE account_id = $POOR) + (SELECT COUNT(*) FROM ledger WHERE account_id = $POOR AND kind <> 'credit')")" 0
 
 # ---- read it back
 api "$DEPKEY" GET /api/v1/subscriptions
@@ -144,12 +144,18 @@ is "adding it twice is refused" "$HTTP_STATUS/$(j .error.field)" "400/domain"
 is "and charged once" "$(balance "$DEP")" $((94000 - 822))
 
 # ---- delete within 30 days: full refund, the certificate's revocation asked, then confirmed
+# The account's VAT rate changes between the charge and the refund: the
+# refund mirrors its charge (20 %), not today's rate (issue #16 item 5).
+sql "UPDATE accounts SET vat_bp = 550 WHERE id = $DEP"
 api "$DEPKEY" DELETE "/api/v1/subscriptions/$SUB/domains/$D1ID"
+sql "UPDATE accounts SET vat_bp = 2000 WHERE id = $DEP"
 is "deleting within 30 days refunds the net price" "$HTTP_STATUS $(j .refund_cents)" "200 2500"
 is "and says one certificate's revocation was requested" "$(j .revoked_certificates)" 1
 is "the deposit got 2500 + 500 VAT back" "$(balance "$DEP")" $((94000 - 822 + 3000))
 is "the refund is in the ledger against the domain" \
 	"$(sql "SELECT kind, net_cents, vat_cents FROM ledger WHERE domain_ref = $D1ID AND kind = 'refund'" | tr '\t' ' ')" "refund 2500 500"
+is "the refund names its charge and keeps its rate, not the account's new 5.5 %" \
+	"$(sql "SELECT r.vat_bp, r.refund_of = c.id FROM ledger r JOIN ledger c ON c.domain_ref = r.domain_ref AND c.kind = 'charge' WHERE r.domain_ref = $D1ID AND r.kind = 'refund'" | tr '\t' ' ')" "2000 1"
 api "$DEPKEY" GET "/api/v1/subscriptions/$SUB"
 is "the domain shows removed" "$(j ".domains[] | select(.id == $D1ID) | .status")" removed
 is "its certificate shows valid, revocation requested (not assumed revoked)" \
@@ -224,5 +230,8 @@ api "$DEPKEY" POST /api/v1/subscriptions "{\"type\":\"QWAC\",\"organization_id\"
 is "QWAC with an organization approved only for OV is refused" "$HTTP_STATUS/$(j .error.field)" "400/organization_id"
 api "$MONKEY" POST /api/v1/subscriptions "{\"type\":\"OV\",\"organization_id\":$ORG,\"name\":\"Not mine\",\"domains\":[\"nm.$R.test\"],\"idempotency_key\":\"k-$R-nm\"}"
 is "another customer cannot use this organization" "$HTTP_STATUS/$(j .error.field)" "400/organization_id"
+
+rc=0; out=$(ctl ledger-check) || rc=$?
+is "caasctl ledger-check finds no discrepancy after the API's money movements" "$rc $(tail -n1 <<<"$out" | sed 's/.*; //')" "0 0 discrepancies"
 
 done_testing

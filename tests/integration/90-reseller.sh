@@ -263,10 +263,43 @@ is "GETLASTORDER gives the serial" "$(j '.Orders[] | select(.domainName == "www.
 is "GETLASTORDER: status, account, dates, order ids" \
 	"$(j '.Orders[0] | [.statusDesc, .acmeAccountID, (.validNotBefore|test("^[0-9-]{10}T[0-9:]{8}Z$")|tostring), (.acmeOrderID == .orderNumber|tostring), (.certificateID|type)] | join(" ")')" \
 	"Valid $IKID true true number"
+# A second ACME client on the same EAB key (another server of the customer)
+# renews www.rsl-i.test: the primary account's view, the subscription's, and
+# the per-account breakdown.
+D2="$TEST_TMP/lego-b"
+client_ok "a second lego account on the same EAB key gets www.rsl-i.test" "$TEST_TMP/lego3.log" \
+	lego_run "$D2" --eab --kid "$IKID" --hmac "$IHMAC" -d www.rsl-i.test run
+S3=$(sql "SELECT serial FROM certificates WHERE sans LIKE '%\"www.rsl-i.test\"%' ORDER BY id DESC LIMIT 1")
+is "two ACME accounts are bound to the key" "$(sql "SELECT COUNT(*) FROM accounts a JOIN eab_keys e ON e.id = a.eab_id WHERE e.kid = '$IKID'")" 2
+api GETLASTORDER "acmeAccountID=$IKID" "filter=domainName = www.rsl-i.test"
+is "includeAdditionalAccounts=N (default): the primary account's latest" "$(j '[.Orders[] | .serialNumber] | join(",")')" "$S1"
+api GETLASTORDER "acmeAccountID=$IKID" "filter=domainName = www.rsl-i.test" includeAdditionalAccounts=Y
+is "includeAdditionalAccounts=Y: the subscription's latest (the second account's)" \
+	"$(j '[.Orders[] | .serialNumber] | join(",")')" "$S3"
+check "... attributed to another acmeAccountID than the key's" test "$(j '.Orders[0].acmeAccountID')" != "$IKID"
+api GETLASTORDER "acmeAccountID=$IKID" "filter=domainName = www.rsl-i.test" includeAdditionalAccounts=Y breakdownByAccount=Y
+is "with the per-account breakdown: one entry per ACME account" "$(j '[.Orders[] | .serialNumber] | join(",")')" "$S3,$S1"
+api GETLASTORDER "acmeAccountID=$IKID" "filter=domainName = www.rsl-i.test" breakdownByAccount=Y
+is "the breakdown is evaluated only with includeAdditionalAccounts=Y" "$(j '[.Orders[] | .serialNumber] | join(",")')" "$S1"
+# A rejected ACME order (invalid, no certificate) is the latest for its name: 7.
+PRIM=$(sql "SELECT MIN(a.id) FROM accounts a JOIN eab_keys e ON e.id = a.eab_id WHERE e.kid = '$IKID'")
+sql "INSERT INTO orders (account_id, status, identifiers, expires_at, created_at) VALUES ($PRIM, 'invalid',
+	'[{\"type\":\"dns\",\"value\":\"rej.rsl-i.test\"}]', UTC_TIMESTAMP() + INTERVAL 1 DAY, UTC_TIMESTAMP())"
+REJ=$(sql "SELECT MAX(id) FROM orders WHERE account_id = $PRIM")
+api GETLASTORDER "acmeAccountID=$IKID" "filter=domainName = rej.rsl-i.test"
+is "a rejected order: statusCode 7 Rejected, its order number, no certificate" \
+	"$(j '.Orders[0] | [(.statusCode|tostring), .statusDesc, (.orderNumber|tostring), (has("certificateID")|tostring), (has("serialNumber")|tostring)] | join(" ")')" \
+	"7 Rejected $REJ false false"
+api GETLASTORDER "acmeAccountID=$IKID" "filter=domainName = rej.rsl-i.test" "filter=validNotAfter > 2000-01-01"
+is "a rejected order has no validNotAfter: a filter on it drops the order" "$(j '.Orders | length')" 0
+raw_post "$REVOKE" --data-urlencode "loginName=$CAAS_LOGIN" --data-urlencode "loginPassword=$CAAS_PASSWORD" \
+	--data-urlencode "orderNumber=$REJ" --data-urlencode revocationReason=x --data-urlencode responseFormat=1
+like "!AutoRevokeSSL of a rejected order: -20" "$(cat "$BODY")" "errorCode=-20&"
+
 api GETLASTORDER "acmeAccountID=$IKID" "filter=domainName = rvk.rsl-r.test"
 is "GETLASTORDER filtered by domainName =" "$(j '[.Orders[].domainName] | join(" ")')" "rvk.rsl-r.test"
 api GETLASTORDER "acmeAccountID=$IKID" "filter=domainName !? rsl-r"
-is "GETLASTORDER filtered by domainName !?" "$(j '[.Orders[].domainName] | join(" ")')" "www.rsl-i.test"
+is "GETLASTORDER filtered by domainName !?" "$(j '[.Orders[].domainName] | join(" ")')" "rej.rsl-i.test www.rsl-i.test"
 api GETLASTORDER "acmeAccountID=$IKID" "filter=validNotAfter < $TODAY"
 is "GETLASTORDER filtered by validNotAfter <" "$ST $(j '.Orders | length')" "200 0"
 api GETLASTORDER "acmeAccountID=$IKID" "filter=validNotAfter > $TODAY" "filter=domainName ? rsl"

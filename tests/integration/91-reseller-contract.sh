@@ -362,7 +362,9 @@ ST=$(curl -sS --cacert "$ACME_CA_BUNDLE" --interface 127.0.0.2 -o /dev/null -w '
 is "an address outside the allowlist gets 403 from nginx" "$ST" 403
 CFG="$TEST_TMP/burst.cfg"
 for i in $(seq 1 320); do printf 'url = "%s"\noutput = /dev/null\n' "$API"; done >"$CFG"
-codes=$(curl -sS --cacert "$ACME_CA_BUNDLE" -Z --parallel-max 64 -K "$CFG" -w '%{http_code}\n' 2>/dev/null | sort | uniq -c)
-like "a burst of 320 requests meets the rate limit (429)" "$codes" " 429"
+codes=$(curl -sS --cacert "$ACME_CA_BUNDLE" --interface 127.0.0.3 -Z --parallel-max 64 -K "$CFG" \
+	-w '%{http_code}\n' 2>/dev/null | sort | uniq -c)
+like "a burst of 320 requests from a rate-limited address meets the limit (429)" "$codes" " 429"
+like "... after the burst was served" "$codes" " 405"
 
 done_testing

@@ -53,6 +53,8 @@ sed -e "s|^listen = .*|listen = unix:$PIN_SOCK|" -e "s|^pidfile = .*|pidfile = $
 	-e "s|^workers = .*|workers = 1|" \
 	-e "s|^reseller_remove_revokes = .*|reseller_remove_revokes = yes|" "$CA_CONF" >"$PIN_CONF"
 grep -q '^reseller_remove_revokes = yes' "$PIN_CONF" || echo "reseller_remove_revokes = yes" >>"$PIN_CONF"
+# Two certificates a page: the removal's revocations must page through them all.
+echo "reseller_revoke_page = 2" >>"$PIN_CONF"
 
 pin_stop() {
 	if [[ -n "$PIN_PID" ]]; then
@@ -159,6 +161,15 @@ for n in a b d; do
 	openssl x509 -in "$L/certificates/$n.x.test.crt" -out "$TEST_TMP/$n.pem" 2>/dev/null
 done
 
+# Four more certificates of a.x.test (copies with fresh serials), so that the
+# removal below has more of them than one page (reseller_revoke_page = 2).
+for i in 1 2 3 4; do
+	sql "INSERT INTO certificates (order_id, account_id, eab_id, serial, sans, not_before, not_after, status, pem, created_at)
+		SELECT order_id, account_id, eab_id, MD5(CONCAT(serial, '$i')), sans, not_before, not_after, 'valid', pem, created_at
+		FROM certificates WHERE sans LIKE '%\"a.x.test\"%' ORDER BY id LIMIT 1"
+done
+is "T0: five valid certificates need a.x.test" "$(sql "SELECT COUNT(*) FROM certificates WHERE sans LIKE '%\"a.x.test\"%' AND status = 'valid'")" 5
+
 # ---- T0, the stack (reseller_remove_revokes = no): a refunded removal revokes nothing
 api REMOVEDOMAIN "acmeAccountID=$KA" domainName=d.x.test
 is "T0: REMOVEDOMAIN d.x.test answers success" "$ST $(j .success)" "200 true"
@@ -178,6 +189,9 @@ is "T0+29: LISTDOMAINS no longer lists a.x.test" "$(j '[.Domains[].domainName] |
 papi GETLASTORDER "acmeAccountID=$KA" "filter=domainName = a.x.test"
 is "T0+29: GETLASTORDER shows a.x.test's certificate revoked (8)" "$(j '.Orders[0].statusCode')" 8
 is "T0+29: revoked for cessationOfOperation" "$(cert_of a.x.test)" "revoked 5"
+is "T0+29: all five, over three pages of two, are revoked; b.x.test's is not" \
+	"$(sql "SELECT GROUP_CONCAT(DISTINCT CONCAT(status, ':', IFNULL(revocation_reason, '-'))) FROM certificates WHERE sans LIKE '%\"a.x.test\"%'")/$(cert_of b.x.test)" \
+	"revoked:5/valid -"
 check "the CRL is fetched" fetch_crl
 like "T0+29: a.x.test's leaf fails verification with the CRL" "$(verify_crl "$TEST_TMP/a.pem")" "certificate revoked"
 

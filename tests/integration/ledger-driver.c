@@ -6,7 +6,8 @@
  *
  *   KIND ACCOUNT NET PRODUCT KEY WHEN SUB DOMAIN ORDER COST [DESCRIPTION...]
  *
- * KIND charge, refund or credit; WHEN "YYYY-MM-DDTHH:MM:SSZ"; PRODUCT,
+ * KIND charge, refund, refund=CHARGE_KEY (a refund naming the charge it gives
+ * back, billing_req.refund_of) or credit; WHEN "YYYY-MM-DDTHH:MM:SSZ"; PRODUCT,
  * SUB, DOMAIN, ORDER and COST "-" for none. Prints for each line
  *   ledger=ID replay=0|1 kind=K net=N vat=V gross=G invoice=I
  * and exits 0; the first refusal prints "refused: LINE: REASON" and
@@ -92,15 +93,19 @@ play(struct db *db, char *line, long lineno)
 		rc = billing_charge(db, &q, &res);
 	else if (strcmp(f[0], "refund") == 0)
 		rc = billing_refund(db, &q, &res);
+	else if (strncmp(f[0], "refund=", 7) == 0) {
+		q.refund_of = f[0] + 7;
+		rc = billing_refund(db, &q, &res);
+	}
 	else
 		rc = billing_credit(db, &q, &res);
 	if (rc != BILLING_OK) {
 		printf("refused: %ld: %s\n", lineno, billing_strerror(rc));
 		return 3;
 	}
-	printf("ledger=%lld replay=%d kind=%s net=%lld vat=%lld gross=%lld invoice=%lld\n",
-	    res.ledger_id, res.replay, billing_kind_names[res.kind], res.net_cents,
-	    res.vat_cents, res.gross_cents, res.invoice_id);
+	printf("ledger=%lld replay=%d kind=%s net=%lld vat=%lld gross=%lld invoice=%lld "
+	    "vat_bp=%lld\n", res.ledger_id, res.replay, billing_kind_names[res.kind],
+	    res.net_cents, res.vat_cents, res.gross_cents, res.invoice_id, res.vat_bp);
 	return 0;
 }
 
