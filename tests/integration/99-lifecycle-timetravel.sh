@@ -65,7 +65,7 @@ mkdir -p "$HOOKS"
 python3 "$ROOT/tests/webhook-receiver.py" "$HOOK_PORT" "$HOOKS" &
 RECEIVER=$!
 trap 'rm -f "$OFFSET_FILE"; kill "$RECEIVER" 2>/dev/null; interop_cleanup' EXIT
-api "$DK" POST /api/v1/webhooks "{\"url\":\"http://127.0.0.1:$HOOK_PORT/hook\",\"events\":[\"subscription.created\",\"subscription.renewed\",\"subscription.renewal_failed\",\"subscription.expired\",\"domain.added\",\"domain.removed\"]}"
+api "$DK" POST /api/v1/webhooks "{\"url\":\"http://127.0.0.1:$HOOK_PORT/hook\",\"events\":[\"subscription.created\",\"subscription.renewed\",\"subscription.renewal_failed\",\"subscription.expired\",\"domain.added\",\"domain.removed\",\"certificate.revoked\"]}"
 is "D has a webhook endpoint" "$HTTP_STATUS" 201
 printf '%s' "$(j .secret)" >"$HOOKS/secret"
 
@@ -275,6 +275,10 @@ is "webhook: subscription.renewed for SD" "$(hook_n subscription.renewed)" 1
 check "webhook: subscription.renewal_failed for SD2" test "$(hook_n subscription.renewal_failed)" -ge 1
 like "naming SD2" "$(jq -r 'select(.event == "subscription.renewal_failed") | .body' "$HOOKS/received.jsonl" | head -n1)" "\"name\":\"SD2 $R\""
 is "webhook: subscription.expired for SD2 only" "$(hook_n subscription.expired)" 1
+check "webhook: certificate.revoked for the certificates revoked at the ends of terms" \
+	test "$(hook_n certificate.revoked)" -ge 1
+is "certificate.revoked once per certificate" \
+	"$(jq -r 'select(.event == "certificate.revoked") | .body' "$HOOKS/received.jsonl" | jq -r .data.reference | sort | uniq -d | wc -l)" 0
 is "every delivery was posted once (no retry needed, no duplicate)" \
 	"$(wc -l <"$HOOKS/received.jsonl") $(jq -r .signature_ok "$HOOKS/received.jsonl" | sort -u)" \
 	"$(jq -r .delivery "$HOOKS/received.jsonl" | sort -u | wc -l) true"
