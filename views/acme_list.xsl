@@ -28,6 +28,9 @@
           <a href="{$base}/certificates" id="certificates-link">
             <xsl:value-of select="i18n:t('acme.list.certificates')"/>
           </a>
+          <a href="{$base}/webhooks" id="webhooks-link">
+            <xsl:value-of select="i18n:t('webhooks.title')"/>
+          </a>
           <a class="button primary" href="{$base}/acme/new" id="create-link">
             <xsl:value-of select="i18n:t('acme.create')"/>
           </a>
@@ -173,7 +176,7 @@
       <td class="date">
         <xsl:call-template name="date-or-dash"><xsl:with-param name="d" select="end"/></xsl:call-template>
       </td>
-      <td class="num"><xsl:value-of select="active_domains"/></td>
+      <td class="num"><xsl:value-of select="active_domains"/><xsl:if test="number(renewal_attention) &gt; 0"><xsl:text> </xsl:text><a class="badge badge-renewal-overdue" data-renewal-attention="{renewal_attention}" href="{$base}/acme/{id}?renewal=attention#domains-section"><xsl:value-of select="substring-before(i18n:t('watch.badge'), '{n}')"/><xsl:value-of select="renewal_attention"/><xsl:value-of select="substring-after(i18n:t('watch.badge'), '{n}')"/></a></xsl:if></td>
       <td class="num"><xsl:value-of select="certificates"/></td>
       <td>
         <xsl:choose>

@@ -26,6 +26,9 @@
   <xsl:variable name="id" select="string(/page/id)"/>
   <xsl:variable name="dpage" select="string(/page/domains_pagination/page)"/>
   <xsl:variable name="cpage" select="string(/page/certificates_pagination/page)"/>
+  <!-- ?renewal=attention: the model holds only the names needing attention (issue 17) -->
+  <xsl:variable name="attention" select="/page/renewal_filter = 'attention'"/>
+  <xsl:variable name="attention-q"><xsl:if test="$attention">&amp;renewal=attention</xsl:if></xsl:variable>
 
   <xsl:template match="page" mode="title">
     <xsl:value-of select="name"/>
@@ -182,6 +185,24 @@
     </section>
   </xsl:template>
 
+  <!-- Renewal watch and last failed issuance of a domain (issue 17) -->
+  <xsl:template match="renewal[state]" mode="watch">
+    <span class="badge badge-renewal-{state}" data-renewal="{state}">
+      <xsl:value-of select="i18n:t(concat('watch.state.', state))"/>
+    </span>
+    <xsl:if test="string(not_after) != ''">
+      <xsl:text> </xsl:text><xsl:value-of select="i18n:date(string(not_after))"/>
+    </xsl:if>
+  </xsl:template>
+  <xsl:template match="last_failure[order]" mode="watch">
+    <div class="last-failure" data-failure="{kind}">
+      <xsl:value-of select="concat(i18n:t('watch.last_failure'), ': ', i18n:t(concat('watch.failure.', kind)), ', ')"/>
+      <xsl:value-of select="i18n:date(string(at))"/>
+      <xsl:if test="string(description) != ''"><xsl:value-of select="concat(' (', description, ')')"/></xsl:if>
+    </div>
+  </xsl:template>
+  <xsl:template match="*" mode="watch"/>
+
   <!-- Enrolled domains -->
 
   <xsl:template name="domains">
@@ -199,6 +220,17 @@
           <xsl:variable name="t-active" select="i18n:t('dom.status.active')"/>
           <xsl:variable name="t-removed" select="i18n:t('dom.status.removed')"/>
           <xsl:variable name="none" select="i18n:t('common.none')"/>
+          <form method="get" action="{$base}/acme/{$id}" class="inline-form" id="renewal-filter">
+            <label for="renewal-filter-select"><xsl:value-of select="i18n:t('watch.filter')"/></label>
+            <select name="renewal" id="renewal-filter-select">
+              <option value="all"><xsl:value-of select="i18n:t('watch.filter.all')"/></option>
+              <option value="attention">
+                <xsl:if test="$attention"><xsl:attribute name="selected">selected</xsl:attribute></xsl:if>
+                <xsl:value-of select="i18n:t('watch.filter.attention')"/>
+              </option>
+            </select>
+            <button type="submit"><xsl:value-of select="i18n:t('watch.filter.submit')"/></button>
+          </form>
           <table class="data" id="domains">
             <caption>
               <xsl:value-of select="concat(i18n:t('show.domains.count'), ' ', domains_pagination/total)"/>
@@ -209,6 +241,7 @@
                 <th scope="col"><xsl:value-of select="i18n:t('col.reference')"/></th>
                 <th scope="col"><xsl:value-of select="i18n:t('col.added')"/></th>
                 <th scope="col"><xsl:value-of select="i18n:t('col.status')"/></th>
+                <th scope="col"><xsl:value-of select="i18n:t('watch.renewal')"/></th>
                 <th scope="col"><xsl:value-of select="i18n:t('col.actions')"/></th>
               </tr>
             </thead>
@@ -224,10 +257,12 @@
                   <xsl:choose>
                     <xsl:when test="status = 'active'">
                       <td><span class="badge badge-active"><xsl:value-of select="$t-active"/></span></td>
+                      <td><xsl:apply-templates select="renewal | last_failure" mode="watch"/></td>
                       <td><xsl:call-template name="delete-icon"><xsl:with-param name="t" select="$t-delete"/></xsl:call-template></td>
                     </xsl:when>
                     <xsl:otherwise>
                       <td><span class="badge badge-removed"><xsl:value-of select="$t-removed"/></span></td>
+                      <td><xsl:apply-templates select="last_failure" mode="watch"/></td>
                       <td></td>
                     </xsl:otherwise>
                   </xsl:choose>
@@ -238,7 +273,7 @@
           <xsl:call-template name="pager">
             <xsl:with-param name="p" select="domains_pagination"/>
             <xsl:with-param name="name" select="'dpage'"/>
-            <xsl:with-param name="keep" select="concat('&amp;cpage=', $cpage, '#domains-section')"/>
+            <xsl:with-param name="keep" select="concat('&amp;cpage=', $cpage, $attention-q, '#domains-section')"/>
           </xsl:call-template>
         </xsl:otherwise>
       </xsl:choose>

@@ -22,6 +22,7 @@
 
   <xsl:template match="page" mode="content">
     <h1><xsl:value-of select="i18n:t('certs.title')"/></h1>
+    <xsl:apply-templates select="renewal_attention[name]"/>
     <form method="get" action="{$base}/certificates" role="search" class="inline-form search" id="cert-search-form">
       <label for="cert-search"><xsl:value-of select="i18n:t('certs.search')"/></label>
       <input type="search" name="q" id="cert-search" maxlength="253" value="{$q}"
@@ -45,6 +46,25 @@
         </xsl:call-template>
       </xsl:otherwise>
     </xsl:choose>
+  </xsl:template>
+
+  <!-- Names whose renewal needs attention (issue 17, the last watch run). -->
+  <xsl:template match="renewal_attention">
+    <section class="notice" id="renewal-attention" aria-labelledby="renewal-attention-title">
+      <h2 id="renewal-attention-title"><xsl:value-of select="i18n:t('watch.renewal')"/></h2>
+      <ul>
+        <xsl:for-each select="name">
+          <li data-renewal="{state}">
+            <a href="{$base}/acme/{subscription_id}?renewal=attention#domains-section"><xsl:value-of select="domain"/></a>
+            <xsl:value-of select="concat(' (', subscription, '): ', i18n:t(concat('watch.state.', state)))"/>
+            <xsl:if test="string(not_after) != ''">
+              <xsl:value-of select="concat(', ', i18n:t('watch.expires'), ' ')"/>
+              <xsl:value-of select="i18n:date(string(not_after))"/>
+            </xsl:if>
+          </li>
+        </xsl:for-each>
+      </ul>
+    </section>
   </xsl:template>
 
   <xsl:template match="certificates">

@@ -47,6 +47,11 @@ struct ca_conf {
 	char	*signer_clients;	/* "user,…": who may connect besides root and the signer */
 	char	*ca_dir;		/* root.pem, root.key (init only), issuing.pem, issuing.key */
 	long	 validity_days;
+	/* Per profile (issue 17): 0 takes validity_days. The CA/Browser Forum
+	 * shortens TLS lifetimes (under 100 days from March 2027, 47 from 2029). */
+	long	 validity_days_dv;
+	long	 validity_days_ov;
+	long	 validity_days_qwac;
 	char	*crl_url;
 	char	*aia_url;
 	/* ca-validator */

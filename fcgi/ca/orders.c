@@ -290,8 +290,12 @@ h_new_order(struct actx *ax)
 		return;
 	}
 	if (json_object_get(p, "notBefore") != NULL || json_object_get(p, "notAfter") != NULL) {
+		long d = ax->lvl == LVL_OV ? ax->conf->validity_days_ov : ax->lvl == LVL_QWAC ?
+		    ax->conf->validity_days_qwac : ax->conf->validity_days_dv;
+
 		acme_problem(ax, PB_MALFORMED, "notBefore and notAfter are not supported: "
-		    "certificates are valid %ld days from issuance", ax->conf->validity_days);
+		    "certificates are valid %ld days from issuance",
+		    d > 0 ? d : ax->conf->validity_days);	/* the profile's, issue 17 */
 		return;
 	}
 	if (parse_identifiers(ax, json_object_get(p, "identifiers"), &nm) != 0 ||

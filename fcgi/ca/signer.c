@@ -197,6 +197,9 @@ run_daemon(const struct ca_conf *conf)
 	ca.validity_days = conf->validity_days;
 	if (load_clients(&ca, conf->signer_clients) == -1)
 		goto out;
+	ca.profile_days[0] = conf->validity_days_dv;	/* SIGNER_PROFILE_DV */
+	ca.profile_days[1] = conf->validity_days_ov;
+	ca.profile_days[2] = conf->validity_days_qwac;
 	if (conf->signer_pidfile != NULL) {
 		if (write_pidfile(conf->signer_pidfile) == -1)
 			goto out;

@@ -393,7 +393,9 @@ signer_cert_issue(const struct signer_ca *ca, const struct signer_req *r, time_t
 
 	memset(out, 0, sizeof(*out));
 	out->not_before = now - SIGNER_BACKDATE;
-	out->not_after = out->not_before + (time_t)ca->validity_days * DAY;
+	/* The profile's lifetime when it has its own (issue 17), else the CA's. */
+	out->not_after = out->not_before + (time_t)((unsigned int)r->profile < 3 &&
+	    ca->profile_days[r->profile] > 0 ? ca->profile_days[r->profile] : ca->validity_days) * DAY;
 	if ((subj = leaf_subject(r)) == NULL)
 		goto out;
 	if ((x = signer_x509_new(subj, ca->cert, r->pkey, out->not_before, out->not_after,

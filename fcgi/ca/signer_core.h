@@ -32,6 +32,7 @@ struct signer_ca {
 	const char	*crl_url;	/* may be NULL */
 	const char	*aia_url;	/* may be NULL */
 	long		 validity_days;
+	long		 profile_days[3];	/* DV, OV, QWAC (enum signer_profile); 0: validity_days */
 	const char	*dir;		/* ca_dir as given to signer_ca_load (borrowed) */
 	/* Peers allowed on the socket besides root and the signer's own uid. */
 	uid_t		 clients[SIGNER_CLIENTS_MAX];

@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "metrics_center.h"
 #include "render.h"
+#include "webhooks.h"
 
 enum auth_kind {
 	AUTH_NONE,	/* public */
@@ -69,6 +70,18 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/api/v1/subscriptions/#/domains", AUTH_API, R_ANY, 1, h_api_domain_add },
 	{ HTTP_DELETE, "/api/v1/subscriptions/#/domains/#", AUTH_API, R_ANY, 1, h_api_domain_delete },
 	{ HTTP_GET,  "/api/v1/certificates",	AUTH_API,  R_ANY, 1, h_api_certificates },
+	/* issue 17: webhooks, the digest setting */
+	{ HTTP_GET,  "/webhooks",		AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_webhooks_page },
+	{ HTTP_POST, "/webhooks",		AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_webhooks_create },
+	{ HTTP_POST, "/webhooks/#/delete",	AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_webhook_delete },
+	{ HTTP_POST, "/webhooks/#/rotate",	AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_webhook_rotate },
+	{ HTTP_POST, "/webhooks/#/test",	AUTH_PAGE, R_CUSTOMER | R_ADMIN, 1, h_webhook_test },
+	{ HTTP_POST, "/settings/watch-digest",	AUTH_PAGE, R_ANY, 0, h_watch_digest_setting },
+	{ HTTP_GET,  "/api/v1/webhooks",	AUTH_API,  R_ANY, 1, h_api_webhooks_list },
+	{ HTTP_POST, "/api/v1/webhooks",	AUTH_API,  R_ANY, 1, h_api_webhooks_create },
+	{ HTTP_DELETE, "/api/v1/webhooks/#",	AUTH_API,  R_ANY, 1, h_api_webhook_delete },
+	{ HTTP_POST, "/api/v1/webhooks/#/rotate", AUTH_API, R_ANY, 1, h_api_webhook_rotate },
+	{ HTTP_POST, "/api/v1/webhooks/#/test",	AUTH_API,  R_ANY, 1, h_api_webhook_test },
 	{ HTTP_GET,  "/api/v1/invoices",	AUTH_API,  R_ANY, 0, h_invoices },
 	{ HTTP_GET,  "/api/v1/invoices/#",	AUTH_API,  R_ANY, 0, h_invoice },
 };
@@ -77,7 +90,7 @@ static const struct route routes[] = {
 const char *const center_views[] = {
 	"login", "error", "acme_list", "acme_new", "prevalidations", "organization",
 	"acme_created", "acme_show", "domain_add", "domain_delete", "domain_removed",
-	"certificates", "invoices", "invoice", "export", NULL,
+	"certificates", "invoices", "invoice", "export", "webhooks", NULL,
 };
 
 /* Match path against pattern, collecting "#" segments into ids. */

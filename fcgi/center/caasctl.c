@@ -35,6 +35,7 @@
 
 #include "center.h"
 #include "metrics_center.h"
+#include "webhooks.h"
 #include "clock.h"
 #include "conf.h"
 #include "crypto.h"
@@ -680,6 +681,8 @@ static const struct cmd cmds[] = {
 	{ "renew", cmd_renew, "renew [--now T]" },
 	{ "expire", cmd_expire, "expire [--now T]" },
 	{ "run-jobs", cmd_run_jobs, "run-jobs [--now T]" },
+	{ "watch", cmd_watch, "watch [--now T]" },
+	{ "webhooks", cmd_webhooks, "webhooks [--now T]" },
 	{ "notify", notify_cmd, "notify [--now T] [--batch N]" },
 	{ "user-email", notify_cmd_user_email, "user-email --login L (--email ADDRESS | --clear)" },
 	{ "close-invoices", cmd_close_invoices, "close-invoices [--now \"YYYY-MM-DD HH:MM:SS\"]" },

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "notify.h"
 #include "subs.h"
+#include "webhooks.h"
 
 struct job_opts {
 	const char	*now;
@@ -208,6 +209,8 @@ cmd_run_jobs(struct db *db, const struct center_conf *conf, int argc, char **arg
 	char		 a0[] = "close-invoices", a1[] = "notify", opt[] = "--now", opt2[] = "--now";
 	char		*close_argv[] = { a0, opt, now, NULL };
 	char		*notify_argv[] = { a1, opt2, now, NULL };
+	char		 a2[] = "watch", a3[] = "webhooks";
+	char		*watch_argv[] = { a2, NULL }, *webhooks_argv[] = { a3, NULL };
 	int		 fails = 0, n;
 
 	job_opts(argc, argv, &o, 0, 0);
@@ -217,6 +220,7 @@ cmd_run_jobs(struct db *db, const struct center_conf *conf, int argc, char **arg
 	fails += renew(db, conf) != 0;
 	fails += expire(db, conf) != 0;
 	fails += confirm_revocations(db, conf) != 0;
+	fails += cmd_watch(db, conf, 1, watch_argv) != 0;
 	if ((n = notify_remind(db, clock_now())) < 0)
 		fails++;
 	printf("remind: %d queued\n", n < 0 ? 0 : n);
@@ -226,6 +230,7 @@ cmd_run_jobs(struct db *db, const struct center_conf *conf, int argc, char **arg
 	fails += cmd_close_invoices(db, conf, 3, close_argv) != 0;
 	clock_sql(clock_now(), now);
 	fails += notify_cmd(db, conf, 3, notify_argv) != 0;
+	fails += cmd_webhooks(db, conf, 1, webhooks_argv) != 0;
 	printf("run-jobs %s: %d job%s failed\n", now, fails, fails == 1 ? "" : "s");
 	return fails > 0;
 }

@@ -76,6 +76,14 @@ static const struct conf_key center_keys[] = {
 	K(fec_sales_account, CONF_STR, "706000", 0, 0),
 	K(fec_vat_account, CONF_STR, "445710", 0, 0),
 	K(fec_bank_account, CONF_STR, "512000", 0, 0),
+	K(renewal_watch_fraction, CONF_STR, "0.2", 0, 0),
+	K(renewal_never_issued_days, CONF_INT, "7", 1, 365),
+	K(webhook_allow_private, CONF_BOOL, "false", 0, 0),
+	K(webhook_allow_http, CONF_BOOL, "false", 0, 0),
+	K(webhook_timeout, CONF_INT, "10", 1, 60),
+	K(webhook_answer_max, CONF_INT, "65536", 256, 1048576),
+	K(webhook_retry_hours, CONF_INT, "24", 1, 168),
+	K(webhook_endpoints_max, CONF_INT, "20", 1, 1000),
 	K(legal_timezone, CONF_STR, "Europe/Paris", 0, 0),
 	K(siren, CONF_STR, NULL, 0, 0),
 	K(mail_from_name, CONF_STR, NULL, 0, 0),
@@ -111,6 +119,28 @@ mail_conf_check(const struct center_conf *c, const char *path)
 	    strncmp(p, "https://", 8) != 0) || p[strlen(p) - 1] == '/'))
 		fatalx("config: %s: public_url must be http(s)://host[/path] without a trailing slash",
 		    path);
+}
+
+/*
+ * renewal_watch_fraction: a decimal from 0.01 to 0.99 with at most three
+ * decimals ("0.2", a fifth), kept as per mille so that no float reaches
+ * the comparisons.
+ */
+static void
+watch_conf_check(struct center_conf *c, const char *path)
+{
+	const char	*s = c->renewal_watch_fraction, *d;
+	long		 v = 0, scale = 100;
+
+	if (strncmp(s, "0.", 2) != 0 || strlen(s) < 3 || strlen(s) > 5 ||
+	    strspn(s + 2, "0123456789") != strlen(s + 2))
+		fatalx("config: %s: renewal_watch_fraction must be a decimal such as 0.2 "
+		    "(from 0.01 to 0.99, at most three decimals)", path);
+	for (d = s + 2; *d != '\0'; d++, scale /= 10)
+		v += (*d - '0') * scale;
+	if (v < 10 || v > 990)
+		fatalx("config: %s: renewal_watch_fraction must be from 0.01 to 0.99", path);
+	c->renewal_watch_permille = v;
 }
 
 /* An accounting code of the FEC: 1..max letters and digits. */
@@ -226,6 +256,7 @@ center_conf_load(struct center_conf *c, const char *path)
 	mail_conf_check(c, path);
 	c->smtp_password = conf_secret_or_exit(c->smtp_password_file);
 	fec_conf_check(c, path);
+	watch_conf_check(c, path);
 	legal_conf_check(c, path);
 	if (c->base_path == NULL && (c->base_path = strdup("")) == NULL)
 		fatalx("config: out of memory");

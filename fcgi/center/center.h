@@ -65,6 +65,14 @@ struct center_conf {
 	char	*fec_sales_account;
 	char	*fec_vat_account;
 	char	*fec_bank_account;
+	char	*renewal_watch_fraction; /* issue 17: "0.2", the lifetime left that is overdue */
+	long	 renewal_never_issued_days; /* no certificate that long after enrolment */
+	int	 webhook_allow_private;	/* tests only: post to loopback/private addresses */
+	int	 webhook_allow_http;	/* tests only: plain http:// endpoints */
+	long	 webhook_timeout;	/* seconds per delivery attempt */
+	long	 webhook_answer_max;	/* bytes of an endpoint's answer kept (then cut off) */
+	long	 webhook_retry_hours;	/* retries with back-off for that long */
+	long	 webhook_endpoints_max;	/* endpoints per account */
 	char	*legal_timezone;	/* accounting: the zone of the books' dates (tz database name) */
 	char	*siren;			/* the seller's SIREN (9 digits): FEC file name */
 	char	*mail_from_name;	/* notifications: display name in From: */
@@ -72,6 +80,7 @@ struct center_conf {
 	char	*metrics_allow;		/* networks that may read /metrics (metrics.h) */
 
 	/* Derived at load. */
+	long	 renewal_watch_permille;	/* renewal_watch_fraction × 1000 */
 	char	*db_password;
 	char	*caas_password;
 	char	*auth_secret;
@@ -201,6 +210,44 @@ enum stmt {
 	Q_CERT_REVOKE_OUTCOME,
 	Q_PREVAL_SET_UPSTREAM,
 	Q_JOURNAL_OPEN_KIND,
+	/* issue 17: renewal watch, failed issuance, digest (watch.c) */
+	Q_WATCH_DOMS,
+	Q_WATCH_NEWEST_CERT,
+	Q_WATCH_CERT_COUNT,
+	Q_WATCH_GET,
+	Q_WATCH_UPSERT,
+	Q_WATCH_DIGEST_ACCTS,
+	Q_WATCH_DIGEST_NAMES,
+	Q_WATCH_DIGEST_DONE,
+	Q_WATCH_DIGEST_DAY,
+	Q_WATCH_DIGEST_DAY_SET,
+	Q_WATCH_USER_DIGEST,
+	Q_WATCH_USER_GET,
+	Q_FAIL_INSERT,
+	Q_FAIL_LAST_OF_DOM,
+	Q_WATCH_DOM_OF_ACCOUNT,
+	/* issue 17: webhooks (webhooks.c) */
+	Q_WH_INSERT,
+	Q_WH_COUNT,
+	Q_WH_LIST,
+	Q_WH_GET,
+	Q_WH_DELETE,
+	Q_WH_ROTATE,
+	Q_WH_FOR_EVENT,
+	Q_WHD_INSERT,
+	Q_WHD_RECENT,
+	Q_WHD_DUE,
+	Q_WHD_CLAIM,
+	Q_WHD_DONE,
+	Q_WHD_RETRY,
+	Q_WHD_FAIL,
+	Q_WHD_DROP_DELETED,
+	Q_WH_SUB_INFO,
+	Q_WH_DOM_INFO,
+	Q_WATCH_SUB_ATTENTION,
+	Q_WATCH_DOMS_PAGE,
+	Q_WATCH_ACCOUNT_ATTENTION,
+	Q_WH_CERT_INFO,
 	Q__MAX
 };
 

@@ -25,11 +25,12 @@ const char *const notify_kind_names[NOTIFY_KIND__MAX] = {
 	[NOTIFY_EXPIRY_7] = "expiry_7",
 	[NOTIFY_DOMAIN_REFUNDED] = "domain_refunded",
 	[NOTIFY_EXPIRED] = "expired",
+	[NOTIFY_WATCH_DIGEST] = "watch_digest",
 };
 
 const char *const notify_views[] = {
 	"mail/renewal_done", "mail/renewal_failed", "mail/expiry_30", "mail/expiry_7",
-	"mail/domain_refunded", "mail/expired", NULL,
+	"mail/domain_refunded", "mail/expired", "mail/watch_digest", NULL,
 };
 
 const char *const notify_param_names[NP__MAX] = {
@@ -41,9 +42,10 @@ const char *const notify_param_names[NP__MAX] = {
 	[NP_MISSING_CENTS] = "missing_cents",
 	[NP_REFUND_CENTS] = "refund_cents",
 	[NP_REVOKED_COUNT] = "revoked_count",
+	[NP_NAMES] = "names",
 };
 
-enum ptype { PT_TEXT, PT_NAME, PT_LEVEL, PT_DATE, PT_COUNT };
+enum ptype { PT_TEXT, PT_NAME, PT_LEVEL, PT_DATE, PT_COUNT, PT_NAMES };
 
 static const enum ptype param_types[NP__MAX] = {
 	[NP_SUBSCRIPTION_NAME] = PT_NAME,
@@ -54,6 +56,7 @@ static const enum ptype param_types[NP__MAX] = {
 	[NP_MISSING_CENTS] = PT_COUNT,
 	[NP_REFUND_CENTS] = PT_COUNT,
 	[NP_REVOKED_COUNT] = PT_COUNT,
+	[NP_NAMES] = PT_NAMES,
 };
 
 #define B(p)	(1u << (p))
@@ -67,6 +70,7 @@ static const unsigned int kind_params[NOTIFY_KIND__MAX] = {
 	[NOTIFY_EXPIRY_7] = SUB | B(NP_END_DATE),
 	[NOTIFY_DOMAIN_REFUNDED] = SUB | B(NP_DOMAIN) | B(NP_REFUND_CENTS) | B(NP_REVOKED_COUNT),
 	[NOTIFY_EXPIRED] = SUB | B(NP_END_DATE) | B(NP_REVOKED_COUNT),
+	[NOTIFY_WATCH_DIGEST] = B(NP_NAMES),
 };
 
 #define TEXT_MAX	253	/* a domain name */
@@ -89,6 +93,7 @@ enum nstmt {
 	NQ_MARK_FAILED,
 	NQ_REMIND_PAGE,
 	NQ_USER_SET_EMAIL,
+	NQ_RECIPIENTS_DIGEST,
 	NQ__MAX
 };
 
@@ -122,6 +127,10 @@ static const char *const notify_sql[NQ__MAX] = {
 	    "AND id > ? ORDER BY id LIMIT ?",
 	[NQ_USER_SET_EMAIL] =
 	    "UPDATE users SET email = ? WHERE login = ?",
+	/* The digest goes only to the users who did not opt out (issue 17). */
+	[NQ_RECIPIENTS_DIGEST] =
+	    "SELECT id, email, login, lang FROM users WHERE account_id = ? AND role = 'customer' "
+	    "AND disabled = 0 AND watch_digest = 1 ORDER BY id",
 };
 
 /* Our statement table over the caller's connection; NULL (logged): no memory. */
@@ -165,6 +174,34 @@ text_ok(const char *s, size_t max, size_t chars)
 	return c <= chars;
 }
 
+/* A digest's names: 1..50 objects of a domain, a state, a subscription, maybe a date. */
+static int
+names_ok(json_t *v)
+{
+	json_t		*o;
+	const char	*st, *na;
+	size_t		 i;
+	time_t		 d;
+
+	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 50)
+		return 0;
+	json_array_foreach(v, i, o) {
+		st = json_string_value(json_object_get(o, "state"));
+		na = json_string_value(json_object_get(o, "not_after"));
+		if (!json_is_object(o) || json_object_size(o) != 3 + (na != NULL) ||
+		    json_string_value(json_object_get(o, "domain")) == NULL ||
+		    !text_ok(json_string_value(json_object_get(o, "domain")), TEXT_MAX, TEXT_MAX) ||
+		    json_string_value(json_object_get(o, "subscription")) == NULL ||
+		    !text_ok(json_string_value(json_object_get(o, "subscription")),
+		    NAME_MAX_BYTES, NAME_CHARS_MAX) ||
+		    st == NULL || (strcmp(st, "overdue") && strcmp(st, "expired") &&
+		    strcmp(st, "never_issued")) ||
+		    (na != NULL && (strlen(na) != 10 || clock_parse(na, &d) != 0)))
+			return 0;
+	}
+	return 1;
+}
+
 static int
 value_ok(enum ptype t, json_t *v)
 {
@@ -182,6 +219,8 @@ value_ok(enum ptype t, json_t *v)
 		return s != NULL && strlen(s) == 10 && clock_parse(s, &d) == 0;
 	case PT_COUNT:
 		return json_is_integer(v) && json_integer_value(v) >= 0;
+	case PT_NAMES:
+		return names_ok(v);
 	}
 	return 0;
 }
@@ -254,7 +293,8 @@ insert_all(struct db *n, enum notify_kind kind, long long acct, long long sub, c
 	int		 rc, queued = 0;
 
 	clock_sql(clock_now(), now);
-	if ((rc = db_run(n, NQ_RECIPIENTS, (struct db_param[]){ DB_I(acct) }, 1, &r)) != 0)
+	if ((rc = db_run(n, kind == NOTIFY_WATCH_DIGEST ? NQ_RECIPIENTS_DIGEST : NQ_RECIPIENTS,
+	    (struct db_param[]){ DB_I(acct) }, 1, &r)) != 0)
 		return rc;
 	for (size_t i = 0; i < r->nrows; i++) {
 		const char *to = recipient_of(r, i), *lang = db_cell(r, i, 3);
@@ -264,7 +304,8 @@ insert_all(struct db *n, enum notify_kind kind, long long acct, long long sub, c
 			continue;
 		}
 		rc = db_run(n, NQ_INSERT, (struct db_param[]){ DB_S(notify_kind_names[kind]),
-		    DB_I(acct), DB_I(sub), DB_I(db_cell_int(r, i, 0)), DB_S(to), DB_SN(lang),
+		    DB_I(acct), sub > 0 ? DB_I(sub) : DB_NUL, DB_I(db_cell_int(r, i, 0)), DB_S(to),
+		    DB_SN(lang),
 		    DB_S(json), DB_S(key), DB_S(now), DB_S(now) }, 10, NULL);
 		if (rc == DB_EDUP)
 			continue;
@@ -286,7 +327,8 @@ notify_enqueue(struct db *db, enum notify_kind kind, long long account_id,
 	char		*json = NULL;
 	int		 rc = NOTIFY_EINVAL;
 
-	if ((unsigned int)kind >= NOTIFY_KIND__MAX || account_id <= 0 || subscription_id <= 0) {
+	if ((unsigned int)kind >= NOTIFY_KIND__MAX || account_id <= 0 ||
+	    (subscription_id <= 0) != (kind == NOTIFY_WATCH_DIGEST)) {
 		log_error("notify: bad kind, account or subscription");
 		return NOTIFY_EINVAL;
 	}
@@ -420,6 +462,22 @@ struct outmsg {
 	long long	 attempts;
 };
 
+/* A digest's names (checked by names_ok) as <names><name><domain/>…</name></names>. */
+static void
+names_node(xmlNodePtr root, const char *k, json_t *a)
+{
+	xmlNodePtr	 list = m_list(root, k), n;
+	json_t		*o, *v;
+	const char	*f;
+	size_t		 i;
+
+	json_array_foreach(a, i, o) {
+		n = m_obj(list, "name");
+		json_object_foreach(o, f, v)
+			m_text(n, f, json_string_value(v));
+	}
+}
+
 /* The template's document: the stored params plus subscription id and link. */
 static struct model *
 mail_model(const struct center_conf *conf, const struct outmsg *m)
@@ -435,13 +493,19 @@ mail_model(const struct center_conf *conf, const struct outmsg *m)
 		json_decref(p);
 		return NULL;
 	}
-	m_int(doc->root, "subscription_id", m->sub);
+	if (m->sub > 0)
+		m_int(doc->root, "subscription_id", m->sub);
 	if (conf->public_url != NULL && *conf->public_url != '\0') {
-		snprintf(link, sizeof(link), "%s/acme/%lld", conf->public_url, m->sub);
+		if (m->sub > 0)
+			snprintf(link, sizeof(link), "%s/acme/%lld", conf->public_url, m->sub);
+		else
+			snprintf(link, sizeof(link), "%s/acme", conf->public_url);
 		m_text(doc->root, "link", link);
 	}
 	json_object_foreach(p, k, v) {
-		if (json_is_integer(v))
+		if (json_is_array(v))
+			names_node(doc->root, k, v);
+		else if (json_is_integer(v))
 			m_int(doc->root, k, json_integer_value(v));
 		else
 			m_text(doc->root, k, json_string_value(v));

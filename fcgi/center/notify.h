@@ -31,6 +31,8 @@ enum notify_kind {
 	NOTIFY_EXPIRY_7,	/* subscription_name, level, end_date */
 	NOTIFY_DOMAIN_REFUNDED,	/* subscription_name, level, domain, refund_cents, revoked_count */
 	NOTIFY_EXPIRED,		/* subscription_name, level, end_date, revoked_count */
+	NOTIFY_WATCH_DIGEST,	/* names (issue 17): the account's daily missed-renewal digest;
+				 * no subscription (0), only users who did not opt out */
 	NOTIFY_KIND__MAX
 };
 extern const char *const notify_kind_names[NOTIFY_KIND__MAX];
@@ -50,6 +52,8 @@ enum notify_param {
 	NP_MISSING_CENTS,	/* integer >= 0: what the deposit lacks to renew */
 	NP_REFUND_CENTS,	/* integer >= 0: refunded, VAT included */
 	NP_REVOKED_COUNT,	/* integer >= 0: certificates revoked */
+	NP_NAMES,		/* array of 1..50 {"domain","state","subscription","not_after"?}:
+				 * state overdue, expired or never_issued, not_after a date */
 	NP__MAX
 };
 extern const char *const notify_param_names[NP__MAX];

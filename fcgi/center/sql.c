@@ -379,4 +379,136 @@ const char *const center_sql[Q__MAX] = {
 	    "WHERE id = ? AND status = 'active'",
 	[Q_SUB_PREVTERM_CLOSED] =
 	    "UPDATE subscriptions SET prev_term_closed = 1 WHERE id = ?",
+	/* ---- issue 17: renewal watch (watch.c) ---- */
+	/* Keyset pages of 500: every active name of an active subscription. */
+	[Q_WATCH_DOMS] =
+	    "SELECT d.id, d.subscription_id, s.account_id, d.name, d.added_at "
+	    "FROM subscription_domains d JOIN subscriptions s ON s.id = d.subscription_id "
+	    "WHERE d.status = 'active' AND s.status = 'active' AND d.id > ? ORDER BY d.id LIMIT 500",
+	[Q_WATCH_NEWEST_CERT] =
+	    "SELECT not_before, not_after, reference FROM certificates WHERE domain_id = ? "
+	    "AND status = 'valid' AND not_before IS NOT NULL AND not_after IS NOT NULL "
+	    "ORDER BY not_after DESC, id DESC LIMIT 1",
+	[Q_WATCH_CERT_COUNT] =
+	    "SELECT COUNT(*) FROM certificates WHERE domain_id = ?",
+	[Q_WATCH_GET] =
+	    "SELECT state, not_after FROM renewal_watch WHERE domain_id = ? FOR UPDATE",
+	/* digest_due -1: keep it (only the expiry moved, the state did not change). */
+	[Q_WATCH_UPSERT] =
+	    "INSERT INTO renewal_watch (domain_id, account_id, subscription_id, state, not_after, "
+	    "changed_at, digest_due) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+	    "state = VALUES(state), not_after = VALUES(not_after), changed_at = VALUES(changed_at), "
+	    "digest_due = IF(VALUES(digest_due) < 0, digest_due, VALUES(digest_due))",
+	[Q_WATCH_DIGEST_ACCTS] =
+	    "SELECT DISTINCT account_id FROM renewal_watch WHERE digest_due = 1 AND account_id > ? "
+	    "ORDER BY account_id LIMIT 100",
+	/* At most DIGEST_MAX (watch.c) names; the rest go in the next digest. */
+	[Q_WATCH_DIGEST_NAMES] =
+	    "SELECT w.domain_id, d.name, w.state, w.not_after, s.name, s.id "
+	    "FROM renewal_watch w JOIN subscription_domains d ON d.id = w.domain_id "
+	    "JOIN subscriptions s ON s.id = w.subscription_id "
+	    "WHERE w.account_id = ? AND w.digest_due = 1 ORDER BY w.domain_id LIMIT 50 FOR UPDATE",
+	[Q_WATCH_DIGEST_DONE] =
+	    "UPDATE renewal_watch SET digest_due = 0 WHERE account_id = ? AND digest_due = 1 "
+	    "AND domain_id <= ?",
+	[Q_WATCH_DIGEST_DAY] =
+	    "SELECT sent_on FROM watch_digests WHERE account_id = ? FOR UPDATE",
+	[Q_WATCH_DIGEST_DAY_SET] =
+	    "INSERT INTO watch_digests (account_id, sent_on) VALUES (?, ?) "
+	    "ON DUPLICATE KEY UPDATE sent_on = VALUES(sent_on)",
+	[Q_WATCH_USER_DIGEST] =
+	    "UPDATE users SET watch_digest = ? WHERE id = ?",
+	[Q_WATCH_USER_GET] =
+	    "SELECT watch_digest FROM users WHERE id = ?",
+	/* ---- issue 17: failed issuance (sync) ---- */
+	[Q_FAIL_INSERT] =
+	    "INSERT INTO issuance_failures (account_id, subscription_id, domain_id, domain, "
+	    "order_number, status_code, description, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	[Q_FAIL_LAST_OF_DOM] =
+	    "SELECT order_number, status_code, description, seen_at FROM issuance_failures "
+	    "WHERE domain_id = ? ORDER BY seen_at DESC, id DESC LIMIT 1",
+	/* The certificates page: the watch state of a certificate's name. */
+	[Q_WATCH_DOM_OF_ACCOUNT] =
+	    "SELECT d.id, d.added_at, d.status FROM subscription_domains d JOIN subscriptions s "
+	    "ON s.id = d.subscription_id WHERE d.id = ? AND s.account_id = ?",
+	/* ---- issue 17: webhooks (webhooks.c) ---- */
+	[Q_WH_INSERT] =
+	    "INSERT INTO webhook_endpoints (account_id, url, secret, events, created_at) "
+	    "VALUES (?, ?, ?, ?, ?)",
+	[Q_WH_COUNT] =
+	    "SELECT COUNT(*) FROM webhook_endpoints WHERE account_id = ? AND deleted_at IS NULL",
+	[Q_WH_LIST] =
+	    "SELECT id, url, events, created_at, secret_rotated_at FROM webhook_endpoints "
+	    "WHERE account_id = ? AND deleted_at IS NULL ORDER BY id",
+	[Q_WH_GET] =
+	    "SELECT id, url, events, created_at, secret_rotated_at FROM webhook_endpoints "
+	    "WHERE id = ? AND account_id = ? AND deleted_at IS NULL",
+	[Q_WH_DELETE] =
+	    "UPDATE webhook_endpoints SET deleted_at = ? WHERE id = ? AND account_id = ? "
+	    "AND deleted_at IS NULL",
+	[Q_WH_ROTATE] =
+	    "UPDATE webhook_endpoints SET secret = ?, secret_rotated_at = ? WHERE id = ? "
+	    "AND account_id = ? AND deleted_at IS NULL",
+	[Q_WH_FOR_EVENT] =
+	    "SELECT id FROM webhook_endpoints WHERE account_id = ? AND deleted_at IS NULL "
+	    "AND (FIND_IN_SET(?, events) > 0 OR ? = 1) AND (? = 0 OR id = ?) ORDER BY id",
+	[Q_WHD_INSERT] =
+	    "INSERT INTO webhook_deliveries (endpoint_id, account_id, delivery_id, event, event_key, "
+	    "body, status, attempts, next_attempt_at, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
+	[Q_WHD_RECENT] =
+	    "SELECT delivery_id, event, status, attempts, last_http_status, last_error, created_at, "
+	    "last_attempt_at, delivered_at FROM webhook_deliveries WHERE endpoint_id = ? "
+	    "ORDER BY id DESC LIMIT 10",
+	/* Rows another run holds are skipped, not waited for (DESIGN.md §5). */
+	[Q_WHD_DUE] =
+	    "SELECT d.id, d.delivery_id, d.event, d.body, d.attempts, d.created_at, e.url, e.secret "
+	    "FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+	    "WHERE d.status = 'queued' AND d.next_attempt_at <= ? AND e.deleted_at IS NULL "
+	    "AND (d.claimed_until IS NULL OR d.claimed_until < ?) "
+	    "ORDER BY d.next_attempt_at, d.id LIMIT 20 FOR UPDATE SKIP LOCKED",
+	[Q_WHD_CLAIM] =
+	    "UPDATE webhook_deliveries SET claimed_until = ? WHERE id = ?",
+	[Q_WHD_DONE] =
+	    "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, "
+	    "last_http_status = ?, last_error = NULL, last_attempt_at = ?, delivered_at = ?, "
+	    "claimed_until = NULL WHERE id = ? AND status = 'queued'",
+	[Q_WHD_RETRY] =
+	    "UPDATE webhook_deliveries SET attempts = attempts + 1, last_http_status = ?, "
+	    "last_error = ?, last_attempt_at = ?, next_attempt_at = ?, claimed_until = NULL "
+	    "WHERE id = ? AND status = 'queued'",
+	[Q_WHD_FAIL] =
+	    "UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + 1, "
+	    "last_http_status = ?, last_error = ?, last_attempt_at = ?, claimed_until = NULL "
+	    "WHERE id = ? AND status = 'queued'",
+	[Q_WHD_DROP_DELETED] =
+	    "UPDATE webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+	    "SET d.status = 'failed', d.last_error = 'endpoint deleted' "
+	    "WHERE e.deleted_at IS NOT NULL AND d.status = 'queued'",
+	/* What an event's body says about its subscription or domain. */
+	[Q_WH_SUB_INFO] =
+	    "SELECT account_id, name, level, status, end_date FROM subscriptions WHERE id = ?",
+	[Q_WH_DOM_INFO] =
+	    "SELECT d.name, d.subscription_id, s.account_id, d.status FROM subscription_domains d "
+	    "JOIN subscriptions s ON s.id = d.subscription_id WHERE d.id = ?",
+	/* The list's badge: names of a subscription the last watch found in trouble. */
+	[Q_WATCH_SUB_ATTENTION] =
+	    "SELECT COUNT(*) FROM renewal_watch w JOIN subscription_domains d ON d.id = w.domain_id "
+	    "WHERE w.subscription_id = ? AND d.status = 'active' "
+	    "AND w.state IN ('overdue', 'expired', 'never_issued')",
+	/* The details page's filter: the active names the last watch found in trouble. */
+	[Q_WATCH_DOMS_PAGE] =
+	    "SELECT " DOM_COLS " FROM subscription_domains WHERE subscription_id = ? "
+	    "AND status = 'active' AND id IN (SELECT domain_id FROM renewal_watch "
+	    "WHERE subscription_id = ? AND state IN ('overdue', 'expired', 'never_issued')) "
+	    "ORDER BY id LIMIT ? OFFSET ?",
+	/* The certificates page: the account's names in trouble at the last watch run. */
+	[Q_WATCH_ACCOUNT_ATTENTION] =
+	    "SELECT d.name, w.state, w.not_after, w.subscription_id, s.name "
+	    "FROM renewal_watch w JOIN subscription_domains d ON d.id = w.domain_id "
+	    "JOIN subscriptions s ON s.id = w.subscription_id WHERE w.account_id = ? "
+	    "AND d.status = 'active' AND s.status = 'active' "
+	    "AND w.state IN ('overdue', 'expired', 'never_issued') ORDER BY w.domain_id LIMIT 100",
+	[Q_WH_CERT_INFO] =
+	    "SELECT account_id, subscription_id, domain, reference FROM certificates WHERE id = ?",
 };

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "subs.h"
 #include "subs_int.h"
+#include "webhooks.h"
 
 const char *const level_names[LEVEL__MAX] = { "DV", "OV", "QWAC" };
 
@@ -652,6 +653,7 @@ create_done(const struct subs_env *e, long long sub_id, long long jid, const cha
 	    DB_S(now), DB_I(sub_id) }, 4, NULL)) == 0 &&
 	    (rc = db_run(e->db, Q_DOMS_ACTIVATE_SUB, (struct db_param[]){ DB_S(now), DB_I(sub_id) },
 	    2, NULL)) == 0 &&
+	    (rc = webhook_sub_hook(e->db, WH_SUBSCRIPTION_CREATED, sub_id, NULL)) == 0 &&
 	    (rc = db_run(e->db, Q_JOURNAL_CLOSE, (struct db_param[]){ DB_S("done"), DB_S("done"),
 	    DB_S(now), DB_I(jid) }, 4, NULL)) == 0)
 		rc = db_commit(e->db);

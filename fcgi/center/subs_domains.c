@@ -13,6 +13,7 @@
 #include "log.h"
 #include "notify.h"
 #include "subs_int.h"
+#include "webhooks.h"
 
 /* The subscription of the caller's account: 0 with *r, or -1 (404, …). */
 static int
@@ -140,6 +141,7 @@ subs_add_done(const struct subs_env *e, long long dom_id, long long jid, struct 
 	if ((rc = db_begin(e->db)) == 0 &&
 	    (rc = db_run(e->db, Q_DOM_ACTIVATE, (struct db_param[]){ DB_S(now), DB_I(dom_id) },
 	    2, NULL)) == 0 &&
+	    (rc = webhook_dom_hook(e->db, WH_DOMAIN_ADDED, dom_id)) == 0 &&
 	    (rc = db_run(e->db, Q_JOURNAL_CLOSE, (struct db_param[]){ DB_S("done"), DB_S("done"),
 	    DB_S(now), DB_I(jid) }, 4, NULL)) == 0)
 		rc = db_commit(e->db);
@@ -312,6 +314,7 @@ subs_remove_finish(const struct subs_env *e, const struct db_res *s, const struc
 	if ((rc = db_begin(e->db)) == 0 &&
 	    (rc = db_run(e->db, Q_DOM_REMOVE, (struct db_param[]){ DB_S(now), DB_I(refund),
 	    DB_I(db_cell_int(d, 0, 0)) }, 3, NULL)) == 0 &&
+	    (rc = webhook_dom_hook(e->db, WH_DOMAIN_REMOVED, db_cell_int(d, 0, 0))) == 0 &&
 	    (!within || (rc = db_run(e->db, Q_CERTS_REVOKE_ASKED, (struct db_param[]){ DB_S(now),
 	    DB_S("domain removed within 30 days: its revocation is asked"), DB_S(now),
 	    DB_I(db_cell_int(d, 0, 0)) }, 4, &r)) == 0) &&

@@ -12,6 +12,8 @@
 
 #include "log.h"
 #include "subs_int.h"
+#include "watch.h"
+#include "webhooks.h"
 
 int
 subs_journal_close(const struct subs_env *e, long long jid, const char *state)
@@ -416,6 +418,20 @@ domain_of(const struct subs_env *e, long long sub_id, const char *name)
 	return id;
 }
 
+/* certificate.issued (a new valid one) or certificate.revoked, in the caller's transaction. */
+static int
+sync_event(const struct subs_env *e, long long acct_id, long long sub_id, const char *dom,
+    const char *ref, int code, int fresh)
+{
+	char	 key[WH_EVENT_KEY_MAX + 1];
+
+	if (!(code == 8 || (fresh && code == 6)))
+		return 0;
+	webhook_cert_key(code == 8 ? WH_CERTIFICATE_REVOKED : WH_CERTIFICATE_ISSUED, sub_id, ref, key);
+	return webhook_sub_event(e->db, code == 8 ? WH_CERTIFICATE_REVOKED : WH_CERTIFICATE_ISSUED,
+	    acct_id, sub_id, dom, ref, key);
+}
+
 /* Record one order: a new row, a status change, or nothing (no write). */
 static int
 sync_order(const struct subs_env *e, long long acct_id, long long sub_id, json_t *o,
@@ -428,29 +444,41 @@ sync_order(const struct subs_env *e, long long acct_id, long long sub_id, json_t
 	long long	 num = jint(o, "orderNumber"), cert = jint(o, "certificateID"), did;
 	int		 code = (int)jint(o, "statusCode"), rc;
 
+	if (code == 3 || code == 5 || code == 7)	/* failed issuance (issue 17, watch.h) */
+		return dom != NULL && strlen(dom) <= DOMAIN_NAME_MAX && watch_record_failure(e->db,
+		    acct_id, sub_id, domain_of(e, sub_id, dom), o) < 0 ? DB_ERR : 0;
 	if (num <= 0 || dom == NULL || strlen(dom) > DOMAIN_NAME_MAX || serial == NULL ||
 	    strlen(serial) > 64)
 		return 0;	/* not a certificate order we can show */
 	subs_now(now);
 	if ((rc = db_run(e->db, Q_CERT_GET, (struct db_param[]){ DB_I(sub_id), DB_I(num) }, 2, &r)) != 0)
 		return rc;
+	snprintf(ref, sizeof(ref), "SGACME-%lld", num);
 	if (r->nrows == 1) {
-		if (db_cell_int(r, 0, 1) != code && (rc = db_run(e->db, Q_CERT_STATUS, (struct db_param[]){
+		if (db_cell_int(r, 0, 1) != code && (rc = db_begin(e->db)) == 0 &&
+		    (rc = db_run(e->db, Q_CERT_STATUS, (struct db_param[]){
 		    DB_S(status_of(code)), DB_I(code), DB_S(now), DB_I(db_cell_int(r, 0, 0)) }, 4,
-		    NULL)) == 0 && st != NULL)
+		    NULL)) == 0 && (rc = sync_event(e, acct_id, sub_id, dom, ref, code, 0)) == 0 &&
+		    (rc = db_commit(e->db)) == 0 && st != NULL)
 			st->certs_updated++;
+		if (rc != 0)
+			(void)db_rollback(e->db);
 		db_res_free(r);
 		return rc;
 	}
 	db_res_free(r);
-	snprintf(ref, sizeof(ref), "SGACME-%lld", num);
 	did = domain_of(e, sub_id, dom);
-	rc = db_run(e->db, Q_CERT_UPSERT, (struct db_param[]){ DB_I(acct_id), DB_I(sub_id),
+	if ((rc = db_begin(e->db)) == 0 &&
+	    (rc = db_run(e->db, Q_CERT_UPSERT, (struct db_param[]){ DB_I(acct_id), DB_I(sub_id),
 	    did > 0 ? DB_I(did) : DB_NUL, DB_I(num), DB_S(ref), cert > 0 ? DB_I(cert) : DB_NUL,
 	    DB_S(dom), DB_S(serial),
 	    DB_SN(sql_time(json_string_value(json_object_get(o, "validNotBefore")), nb)),
 	    DB_SN(sql_time(json_string_value(json_object_get(o, "validNotAfter")), na)),
-	    DB_S(status_of(code)), DB_I(code), DB_I(0), DB_S(now), DB_S(now) }, 15, NULL);
+	    DB_S(status_of(code)), DB_I(code), DB_I(0), DB_S(now), DB_S(now) }, 15, NULL)) == 0 &&
+	    (rc = sync_event(e, acct_id, sub_id, dom, ref, code, 1)) == 0)
+		rc = db_commit(e->db);
+	if (rc != 0)
+		(void)db_rollback(e->db);
 	if (rc == 0 && st != NULL)
 		st->certs_new++;
 	return rc;
@@ -463,6 +491,40 @@ sync_recount(const struct subs_env *e, long long sub_id)
 	if (db_run(e->db, Q_SUB_CERTS_RECOUNT, (struct db_param[]){ DB_I(sub_id), DB_I(sub_id) },
 	    2, NULL) != 0)
 		log_warnx("sync: subscription %lld: certificates not recounted", sub_id);
+}
+
+/*
+ * Failed orders (status 3/5 signing failed, 7 rejected) carry no
+ * validNotAfter, so the filtered call above never lists them: a second
+ * GETLASTORDER without a filter, of which only the failures are kept
+ * (issue 17, docs/upstream.md "The client").
+ */
+static int
+sync_failures(const struct subs_env *e, const char *acct, long long acct_id, long long sub_id,
+    struct subs_job_stats *st)
+{
+	struct subs_error	 err;
+	struct caas_result	 res;
+	const char		*f[] = { "acmeAccountID", acct, "includeAdditionalAccounts", "Y",
+	    SYNC_BREAKDOWN, "Y", NULL };
+	json_t			*o;
+	size_t			 k;
+	long long		 code;
+	int			 rc = 0;
+
+	if (subs_upstream(e, "GETLASTORDER", f, &res, NULL, &err) != 0) {
+		log_warnx("sync: subscription %lld: failed orders: %s", sub_id, err.detail);
+		caas_result_free(&res);
+		return -1;
+	}
+	json_array_foreach(json_object_get(res.json, "Orders"), k, o) {
+		code = jint(o, "statusCode");
+		if ((code == 3 || code == 5 || code == 7) &&
+		    (rc = sync_order(e, acct_id, sub_id, o, st)) != 0)
+			break;
+	}
+	caas_result_free(&res);
+	return rc;
 }
 
 /* One GETLASTORDER for the subscription, every order recorded. */
@@ -496,6 +558,8 @@ sync_sub(const struct subs_env *e, const struct db_res *s, size_t i, struct subs
 		if ((rc = sync_order(e, acct_id, sub_id, o, st)) != 0)
 			break;
 	caas_result_free(&res);
+	if (rc == 0)
+		rc = sync_failures(e, acct, acct_id, sub_id, st);
 	sync_recount(e, sub_id);
 	subs_now(now);
 	if (rc == 0)

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "notify.h"
 #include "subs_int.h"
+#include "webhooks.h"
 
 #define CLAIM_BATCH	100
 #define SUBS_DOMAINS_PAGE 1000	/* Q_DOMS_ACTIVE page */
@@ -271,6 +272,8 @@ renew_failed(const struct subs_env *e, const struct db_res *s, const char *why, 
 	    (rc = db_run(e->db, Q_SUB_RENEW_FAILED, (struct db_param[]){ DB_S(msg), DB_S(today),
 	    DB_S(now), DB_I(db_cell_int(s, 0, 0)) }, 4, NULL)) == 0 &&
 	    (rc = event(e, db_cell_int(s, 0, 0), "renewal_failed", msg)) == 0 &&
+	    (rc = webhook_sub_hook(e->db, WH_SUBSCRIPTION_RENEWAL_FAILED, db_cell_int(s, 0, 0),
+	    today)) == 0 &&
 	    (rc = subs_notify(e, NOTIFY_RENEWAL_FAILED, s, dedup, db_cell(s, 0, 10), NULL, missing,
 	    0) < 0 ? DB_ERR : 0) == 0)
 		rc = db_commit(e->db);
@@ -337,6 +340,7 @@ renew_done(const struct subs_env *e, const struct db_res *s, long long jid, cons
 	    DB_I(db_cell_int(s, 0, 0)), DB_S(db_cell(s, 0, 10)) }, 5, NULL)) == 0 &&
 	    (rc = subs_journal_close(e, jid, "done")) == 0 &&
 	    (rc = event(e, db_cell_int(s, 0, 0), "renewed", end)) == 0 &&
+	    (rc = webhook_sub_hook(e->db, WH_SUBSCRIPTION_RENEWED, db_cell_int(s, 0, 0), end)) == 0 &&
 	    (rc = subs_notify(e, NOTIFY_RENEWAL_DONE, s, dedup, end, NULL, gross, 0) < 0 ?
 	    DB_ERR : 0) == 0)
 		rc = db_commit(e->db);
@@ -613,9 +617,14 @@ subs_revoke_cert(const struct subs_env *e, long long id, long long order_number,
 	} else
 		snprintf(note, sizeof(note), "not confirmed yet: %.200s", res.detail);
 	caas_result_free(&res);
-	if (db_run(e->db, Q_CERT_REVOKE_OUTCOME, (struct db_param[]){ status ? DB_S(status) : DB_NUL,
-	    code >= 0 ? DB_I(code) : DB_NUL, DB_S(note), DB_S(now), DB_I(id) }, 5, NULL) != 0)
+	if (db_begin(e->db) != 0 ||
+	    db_run(e->db, Q_CERT_REVOKE_OUTCOME, (struct db_param[]){ status ? DB_S(status) : DB_NUL,
+	    code >= 0 ? DB_I(code) : DB_NUL, DB_S(note), DB_S(now), DB_I(id) }, 5, NULL) != 0 ||
+	    (code == 8 && webhook_cert_hook(e->db, WH_CERTIFICATE_REVOKED, id) != 0) ||
+	    db_commit(e->db) != 0) {
+		(void)db_rollback(e->db);
 		return -1;
+	}
 	return done;
 }
 
@@ -714,6 +723,7 @@ expire_one(const struct subs_env *e, long long id, struct subs_job_stats *st)
 	if ((drc = db_begin(e->db)) == 0 &&
 	    (drc = db_run(e->db, Q_SUB_EXPIRE, (struct db_param[]){ DB_S(now), DB_S(now), DB_I(id) },
 	    3, NULL)) == 0 && (drc = event(e, id, "expired", NULL)) == 0 &&
+	    (drc = webhook_sub_hook(e->db, WH_SUBSCRIPTION_EXPIRED, id, db_cell(s, 0, 10))) == 0 &&
 	    (drc = subs_notify(e, NOTIFY_EXPIRED, s, dedup, db_cell(s, 0, 10), NULL, 0, revoked) < 0 ?
 	    DB_ERR : 0) == 0)
 		drc = db_commit(e->db);

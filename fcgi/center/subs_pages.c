@@ -17,6 +17,7 @@
 #include "log.h"
 #include "mail.h"
 #include "subs_web.h"
+#include "watch.h"
 
 /* ---- shared with subs_api.c ---- */
 
@@ -329,6 +330,7 @@ model_subs_list(struct ctx *c, xmlNodePtr root, long page)
 		m_time(s, "created_at", db_cell(r, i, 8));
 		m_int(s, "active_domains", db_cell_int(r, i, 9));
 		m_int(s, "certificates", db_cell_int(r, i, 10));
+		watch_sub_badge(c->db, s, db_cell_int(r, i, 0));	/* issue 17 */
 	}
 	pager(root, "pagination", total, page);
 	db_res_free(r);
@@ -379,13 +381,17 @@ detail_tables(struct ctx *c, xmlNodePtr root, long long id, long dpage, long cpa
 {
 	struct db_res	*d = NULL, *k = NULL;
 	xmlNodePtr	 list, n;
-	int		 rc;
+	int		 rc, att = watch_filter_attention(c, id, &nd);	/* issue 17: ?renewal= */
 
-	if ((rc = db_run(c->db, Q_DOMS_PAGE, (struct db_param[]){ DB_I(id), DB_I(WEB_PAGE_SIZE),
+	if ((rc = att ? db_run(c->db, Q_WATCH_DOMS_PAGE, (struct db_param[]){ DB_I(id), DB_I(id),
+	    DB_I(WEB_PAGE_SIZE), DB_I((dpage - 1) * WEB_PAGE_SIZE) }, 4, &d) :
+	    db_run(c->db, Q_DOMS_PAGE, (struct db_param[]){ DB_I(id), DB_I(WEB_PAGE_SIZE),
 	    DB_I((dpage - 1) * WEB_PAGE_SIZE) }, 3, &d)) != 0 ||
 	    (rc = db_run(c->db, Q_CERTS_PAGE, (struct db_param[]){ DB_I(id), DB_I(WEB_PAGE_SIZE),
 	    DB_I((cpage - 1) * WEB_PAGE_SIZE) }, 3, &k)) != 0)
 		goto out;
+	if (att)
+		m_text(root, "renewal_filter", "attention");
 	list = m_list(root, "domains");
 	for (size_t i = 0; i < d->nrows; i++) {
 		n = m_obj(list, "domain");
@@ -399,6 +405,9 @@ detail_tables(struct ctx *c, xmlNodePtr root, long long id, long dpage, long cpa
 		m_bool(n, "wildcard", db_cell_int(d, i, 3) != 0);
 		m_int(n, "price_cents", db_cell_int(d, i, 6));
 		m_int(n, "refund_cents", db_cell_int(d, i, 10));
+		if ((rc = watch_domain_node(c->db, c->conf, n, db_cell_int(d, i, 0), db_cell(d, i, 8),
+		    db_cell(d, i, 5))) != 0)	/* issue 17: renewal state, last failure */
+			goto out;
 	}
 	pager(root, "domains_pagination", nd, dpage);
 	cert_rows(m_list(root, "certificates"), k, 0);
@@ -511,7 +520,7 @@ model_certs(struct ctx *c, xmlNodePtr root, const char *q, long page)
 	cert_rows(m_list(root, "certificates"), r, 1);
 	pager(root, "pagination", total, page);
 	db_res_free(r);
-	return 0;
+	return watch_account_attention(c->db, root, c->who.account_id);	/* issue 17 */
 }
 
 void

@@ -58,6 +58,18 @@ for a in "$D:d" "$M:m"; do
 done
 check "two customers with a user and an e-mail address each" test -n "$DK" -a -n "$MK"
 
+# Issue 17: D's lifecycle events reach a webhook receiver (tests/webhook-receiver.py), each
+# once, signed (docs/webhooks.md).
+CPORT=${CENTER_URL#*://*:}
+HOOK_PORT=$((${CPORT%%/*} + 7)) HOOKS="$TEST_TMP/hooks"
+mkdir -p "$HOOKS"
+python3 "$ROOT/tests/webhook-receiver.py" "$HOOK_PORT" "$HOOKS" &
+RECEIVER=$!
+trap 'rm -f "$OFFSET_FILE"; kill "$RECEIVER" 2>/dev/null; interop_cleanup' EXIT
+api "$DK" POST /api/v1/webhooks "{\"url\":\"http://127.0.0.1:$HOOK_PORT/hook\",\"events\":[\"subscription.created\",\"subscription.renewed\",\"subscription.renewal_failed\",\"subscription.expired\",\"domain.added\",\"domain.removed\",\"certificate.revoked\"]}"
+is "D has a webhook endpoint" "$HTTP_STATUS" 201
+printf '%s' "$(j .secret)" >"$HOOKS/secret"
+
 # Deposit: day 0 (3 × 3900) + renewal of SD (3900), gross, plus 1.00 of slack;
 # SD2's renewal will miss 46.80 - 1.00 = 45.80.
 ctl deposit-credit --account "$D" --cents $((3 * 4680 + 4680 + 100)) --reference "t99 top-up" \
@@ -220,9 +232,9 @@ is "month 13: two runs move no money" "$(balance "$D") $(sql "SELECT COUNT(*) FR
 is "every invoice of M is closed" "$(sql "SELECT COUNT(*) FROM invoices WHERE account_id = $M AND status = 'open'")" 0
 
 # ---- e-mails
-is "D was told: domain refunded, renewal done, renewal failed, expired" "$(mails_of "$D")" \
-	"domain_refunded,expired,renewal_done,renewal_failed"
-is "M was told: expiry in 30 and 7 days, expired" "$(mails_of "$M")" "expired,expiry_30,expiry_7"
+is "D was told: domain refunded, renewal done, renewal failed, expired, and the missed-renewal digest (issue 17)" "$(mails_of "$D")" \
+	"domain_refunded,expired,renewal_done,renewal_failed,watch_digest"
+is "M was told: expiry in 30 and 7 days, expired, and the missed-renewal digest (issue 17)" "$(mails_of "$M")" "expired,expiry_30,expiry_7,watch_digest"
 mfail=$(grep -l "To: $R-d@customer.test" "$SMTP_SINK_DIR"/*.eml | xargs grep -l "45[.,]80" | head -n1)
 check "the renewal-failed mail to D states the 45.80 missing" test -n "$mfail"
 check "no mail holds an HMAC key" bash -c "! grep -qF -e '$SD_HMAC' -e '$SD2_HMAC' -e '$SM_HMAC' '$SMTP_SINK_DIR'/*.eml"
@@ -254,6 +266,23 @@ like "expired: to M" "$(mail_of expired "$M")" "$R-m@customer.test|Subscription 
 like "expired: to D for SD2" "$(mail_of expired "$D")" "Subscription “SD2 $R” has expired"
 is "each notification was sent once" \
 	"$(sql "SELECT COUNT(*) FROM notifications WHERE account_id IN ($D, $M) AND status <> 'sent'")" 0
+
+# ---- D's webhooks (issue 17)
+hook_n() { jq -r --arg e "$1" 'select(.event == $e and .signature_ok) | .delivery' "$HOOKS/received.jsonl" 2>/dev/null | sort -u | wc -l; }
+is "webhook: subscription.created for SD and SD2" "$(hook_n subscription.created)" 2
+is "webhook: domain.added for d3" "$(hook_n domain.added)" 1
+is "webhook: domain.removed for d3 and d2" "$(hook_n domain.removed)" 2
+is "webhook: subscription.renewed for SD" "$(hook_n subscription.renewed)" 1
+check "webhook: subscription.renewal_failed for SD2" test "$(hook_n subscription.renewal_failed)" -ge 1
+like "naming SD2" "$(jq -r 'select(.event == "subscription.renewal_failed") | .body' "$HOOKS/received.jsonl" | head -n1)" "\"name\":\"SD2 $R\""
+is "webhook: subscription.expired for SD2 only" "$(hook_n subscription.expired)" 1
+check "webhook: certificate.revoked for the certificates revoked at the ends of terms" \
+	test "$(hook_n certificate.revoked)" -ge 1
+is "certificate.revoked once per certificate" \
+	"$(jq -r 'select(.event == "certificate.revoked") | .body' "$HOOKS/received.jsonl" | jq -r .data.reference | sort | uniq -d | wc -l)" 0
+is "every delivery was posted once (no retry needed, no duplicate)" \
+	"$(wc -l <"$HOOKS/received.jsonl") $(jq -r .signature_ok "$HOOKS/received.jsonl" | sort -u)" \
+	"$(jq -r .delivery "$HOOKS/received.jsonl" | sort -u | wc -l) true"
 
 # ---- the FEC export of the period equals the ledger
 FROM=$(day 0) TO=$(day 395)

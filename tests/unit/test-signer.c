@@ -378,6 +378,25 @@ test_rsa_and_p384(void)
 	answer_free(&a);
 }
 
+/* A profile with its own lifetime (issue 17): OV 47 days, DV still validity_days. */
+static void
+test_profile_days(const char *const *sans)
+{
+	struct answer	 a;
+	json_int_t	 nb = 0, na = 0;
+
+	ca.profile_days[SIGNER_PROFILE_OV] = 47;
+	issue("OV", k_p256, sans, 1, ORG, &a);
+	json_unpack(a.j, "{s:I, s:I}", "not_before", &nb, "not_after", &na);
+	is_int(na - nb, 47L * 86400, "validity_days_ov = 47: the OV leaf lives 47 days");
+	answer_free(&a);
+	issue("DV", k_p256, sans, 1, NULL, &a);
+	json_unpack(a.j, "{s:I, s:I}", "not_before", &nb, "not_after", &na);
+	is_int(na - nb, 90L * 86400, "the DV profile keeps validity_days (90)");
+	answer_free(&a);
+	ca.profile_days[SIGNER_PROFILE_OV] = 0;
+}
+
 static void
 test_ov(void)
 {
@@ -400,6 +419,7 @@ test_ov(void)
 	ok(found, "OV policy is 2.23.140.1.2.2");
 	ok(verifies(a.cert), "OV leaf verifies");
 	answer_free(&a);
+	test_profile_days(sans);
 }
 
 static void
