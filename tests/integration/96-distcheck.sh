@@ -60,7 +60,7 @@ unit="$D$unitdir/acme-caas-center.service"
 like "units under systemd's unit directory ($unitdir), with the installed paths" \
 	"$(grep '^ExecStart=' "$unit" 2>/dev/null)" "ExecStart=$prefix/sbin/center-fcgi -f $prefix/etc/acme-caas/center.conf"
 n=$(find "$D$unitdir" -name 'acme-caas-*.service' | wc -l)
-is "a unit for each of the 4 daemons and 9 jobs" "$n" 13
+is "a unit for each of the 4 daemons and 11 jobs" "$n" 15
 for m in man1/caasctl.1 man1/caasctl-ca.1 man5/acme-caas-center.conf.5 man5/acme-caas-ca.conf.5 \
 	man8/center-fcgi.8 man8/ca-fcgi.8 man8/ca-signer.8 man8/ca-validator.8; do
 	w=$(man --warnings -l "$D$prefix/share/man/$m" 2>&1 >/dev/null)
