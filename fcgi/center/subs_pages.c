@@ -104,20 +104,6 @@ subs_fail(struct ctx *c, const struct subs_error *err)
 		page_error(c, err->status, err->msgkey, err->field);
 }
 
-/* SQL "YYYY-MM-DD HH:MM:SS" as RFC 3339 UTC, or null. */
-static void
-m_time(xmlNodePtr p, const char *name, const char *sql)
-{
-	char	 out[24];
-
-	if (sql == NULL || strlen(sql) < 19) {
-		m_null(p, name);
-		return;
-	}
-	snprintf(out, sizeof(out), "%.10sT%.8sZ", sql, sql + 11);
-	m_text(p, name, out);
-}
-
 static void
 m_textn(xmlNodePtr p, const char *name, const char *s)
 {
@@ -327,7 +313,7 @@ model_subs_list(struct ctx *c, xmlNodePtr root, long page)
 		m_textn(s, "start", db_cell(r, i, 5));
 		m_textn(s, "end", db_cell(r, i, 6));
 		m_bool(s, "auto_renew", db_cell_int(r, i, 7) != 0);
-		m_time(s, "created_at", db_cell(r, i, 8));
+		m_rfc3339(s, "created_at", db_cell(r, i, 8));
 		m_int(s, "active_domains", db_cell_int(r, i, 9));
 		m_int(s, "certificates", db_cell_int(r, i, 10));
 		watch_sub_badge(c->db, s, db_cell_int(r, i, 0));	/* issue 17 */
@@ -359,13 +345,13 @@ cert_rows(xmlNodePtr list, const struct db_res *r, int with_sub)
 		m_text(n, "reference", db_cell(r, i, 0));
 		m_text(n, "domain", db_cell(r, i, 1));
 		m_text(n, "serial", db_cell(r, i, 2));
-		m_time(n, "not_before", db_cell(r, i, 3));
-		m_time(n, "not_after", db_cell(r, i, 4));
+		m_rfc3339(n, "not_before", db_cell(r, i, 3));
+		m_rfc3339(n, "not_after", db_cell(r, i, 4));
 		m_text(n, "status", db_cell(r, i, 5));
 		/* Asked, not yet confirmed by the upstream (docs/upstream.md). */
 		m_bool(n, "revocation_requested", db_cell(r, i, 8) != NULL &&
 		    (strcmp(db_cell(r, i, 5), "valid") == 0 || strcmp(db_cell(r, i, 5), "pending") == 0));
-		m_time(n, "revocation_requested_at", db_cell(r, i, 8));
+		m_rfc3339(n, "revocation_requested_at", db_cell(r, i, 8));
 		m_bool(n, "expires_soon", expires_soon(db_cell(r, i, 5), db_cell(r, i, 4)));
 		if (with_sub) {
 			m_int(n, "subscription_id", db_cell_int(r, i, 6));
@@ -399,8 +385,8 @@ detail_tables(struct ctx *c, xmlNodePtr root, long long id, long dpage, long cpa
 		m_text(n, "name", db_cell(d, i, 2));
 		m_text(n, "status", db_cell(d, i, 5));
 		m_textn(n, "reference", db_cell(d, i, 7));
-		m_time(n, "added_at", db_cell(d, i, 8));
-		m_time(n, "removed_at", db_cell(d, i, 9));
+		m_rfc3339(n, "added_at", db_cell(d, i, 8));
+		m_rfc3339(n, "removed_at", db_cell(d, i, 9));
 		m_text(n, "product", db_cell(d, i, 4));
 		m_bool(n, "wildcard", db_cell_int(d, i, 3) != 0);
 		m_int(n, "price_cents", db_cell_int(d, i, 6));
@@ -467,7 +453,7 @@ model_sub_detail(struct ctx *c, xmlNodePtr root, long long id, long dpage, long 
 	m_textn(root, "end", db_cell(s, 0, 10));
 	m_bool(root, "auto_renew", db_cell_int(s, 0, 11) != 0);
 	m_textn(root, "renewal_error", db_cell(s, 0, 13));
-	m_time(root, "created_at", db_cell(s, 0, 14));
+	m_rfc3339(root, "created_at", db_cell(s, 0, 14));
 	nd = db_cell_int(n, 0, 0);
 	nc = db_cell_int(n, 0, 2);
 	m_int(root, "active_domains", db_cell_int(n, 0, 1));

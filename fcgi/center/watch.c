@@ -87,20 +87,6 @@ watch_compute(struct db *db, const struct center_conf *conf, long long domain_id
 	return 0;
 }
 
-/* SQL "YYYY-MM-DD HH:MM:SS" as RFC 3339 UTC, or null. */
-static void
-m_rfc3339(xmlNodePtr p, const char *name, const char *sql)
-{
-	char	 out[24];
-
-	if (sql == NULL || strlen(sql) < 19) {
-		m_null(p, name);
-		return;
-	}
-	snprintf(out, sizeof(out), "%.10sT%.8sZ", sql, sql + 11);
-	m_text(p, name, out);
-}
-
 static const char *
 failure_kind(long long code)
 {

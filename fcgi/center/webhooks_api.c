@@ -25,20 +25,6 @@
 
 #define EVENTS_MAX	500	/* bytes of the comma-separated list (schema) */
 
-/* SQL "YYYY-MM-DD HH:MM:SS" as RFC 3339 UTC, or null. */
-static void
-m_rfc3339(xmlNodePtr p, const char *name, const char *sql)
-{
-	char	 out[24];
-
-	if (sql == NULL || strlen(sql) < 19) {
-		m_null(p, name);
-		return;
-	}
-	snprintf(out, sizeof(out), "%.10sT%.8sZ", sql, sql + 11);
-	m_text(p, name, out);
-}
-
 int
 wh_event_index(const char *s)
 {

@@ -202,3 +202,16 @@ model_to_xml(const struct model *m, size_t *len)
 	xmlFree(mem);
 	return out;
 }
+
+void
+m_rfc3339(xmlNodePtr p, const char *name, const char *sql)
+{
+	char	 out[24];
+
+	if (sql == NULL || strlen(sql) < 19) {
+		m_null(p, name);
+		return;
+	}
+	snprintf(out, sizeof(out), "%.10sT%.8sZ", sql, sql + 11);
+	m_text(p, name, out);
+}

@@ -25,6 +25,8 @@ const char	*model_view(const struct model *);
 
 xmlNodePtr	 m_text(xmlNodePtr parent, const char *name, const char *text);
 xmlNodePtr	 m_int(xmlNodePtr parent, const char *name, long long v);
+/* SQL "YYYY-MM-DD HH:MM:SS" (UTC) as RFC 3339 "…T…Z"; null when sql is NULL or short. */
+void		 m_rfc3339(xmlNodePtr parent, const char *name, const char *sql);
 xmlNodePtr	 m_bool(xmlNodePtr parent, const char *name, int v);
 xmlNodePtr	 m_null(xmlNodePtr parent, const char *name);
 xmlNodePtr	 m_obj(xmlNodePtr parent, const char *name);
