@@ -145,7 +145,7 @@ count_of(struct ctx *c, int stmt, const struct db_param *p, size_t np, int *rc)
  */
 
 enum list_sort { LS_CREATED, LS_NAME, LS_TYPE, LS_STATUS, LS_START, LS_END, LS__MAX };
-static const char *const list_sort_names[LS__MAX] = {
+static const char *const list_sort_names[LS__MAX + 1] = {	/* NULL-terminated: name_in */
 	[LS_CREATED] = "created", [LS_NAME] = "name", [LS_TYPE] = "type",
 	[LS_STATUS] = "status", [LS_START] = "start", [LS_END] = "end",
 };
