@@ -819,7 +819,8 @@ sign_as(uid_t uid, const uid_t *clients, size_t n)
 
 	if ((lfd = listen_at("peer.sock", path, sizeof(path))) == -1 || chmod(path, 0666) == -1)
 		return -2;
-	memcpy(ca.clients, clients, n * sizeof(*clients));
+	if (n > 0)	/* clients may be NULL for none */
+		memcpy(ca.clients, clients, n * sizeof(*clients));
 	ca.nclients = n;
 	fflush(stdout);
 	if ((srv = fork()) == 0)
