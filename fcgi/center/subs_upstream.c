@@ -264,8 +264,8 @@ account_status(const struct subs_env *e, const char *acct, const char *kid, char
 {
 	struct caas_result	 res;
 	char			 pg[16], sz[16];
-	const char		*f[] = { "eabKeyID", kid, "includeAdditionalAccounts", "Y",
-	    "page", pg, "size", sz, NULL };
+	/* eabKeyID alone: includeAdditionalAccounts needs acmeAccountID (docs/upstream.md). */
+	const char		*f[] = { "eabKeyID", kid, "page", pg, "size", sz, NULL };
 	json_t			*a;
 	size_t			 i, n = LIST_SIZE;
 	long			 page;
