@@ -8,7 +8,7 @@
   renewal cron lines (lego wants the EAB flags at every run, renewals included,
   since the directory requires External Account Binding). Every value comes from the page model: server and key id
   are base64url and URLs, the domain is A-labels, the contact an address of
-  [A-Za-z0-9@._+-] (fcgi/center/subs_pages.c), so nothing needs shell quoting
+  [A-Za-z0-9@._+-] (fcgi/center/web/subs_pages.c), so nothing needs shell quoting
   but a wildcard's "*", which is quoted. Each block has a copy button
   (static/center.js; without script, the text is still selectable).
   tests/interop/80-pasted-commands.sh runs each of them against the bundled CA.

@@ -15,8 +15,8 @@
 #include "ca_metrics.h"
 #include "log.h"
 #include "metrics.h"
-#include "signer.h"
-#include "signer_core.h"
+#include "signer/signer.h"
+#include "signer/signer_core.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -20,7 +20,7 @@
 #include "db.h"
 #include "log.h"
 #include "revoke.h"
-#include "signer.h"
+#include "signer/signer.h"
 
 #define CRL_PAGE	5000	/* rows per query, below DB_MAX_ROWS */
 #define CRL_SUBDIR	"crl"

@@ -7,9 +7,9 @@
 
 #include <jansson.h>
 
-#include "domains.h"
+#include "core/domains.h"
 #include "fuzz.h"
-#include "subs.h"
+#include "core/subs.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

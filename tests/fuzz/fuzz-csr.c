@@ -6,7 +6,7 @@
 
 #include <openssl/crypto.h>
 
-#include "csr.h"
+#include "acme/csr.h"
 #include "fuzz.h"
 
 int

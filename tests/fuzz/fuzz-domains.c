@@ -8,8 +8,8 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#include "acme.h"
-#include "domains.h"
+#include "acme/acme.h"
+#include "core/domains.h"
 #include "fuzz.h"
 
 int

@@ -22,7 +22,7 @@
 #include "ca.h"
 #include "fuzz.h"
 #include "log.h"
-#include "validator.h"
+#include "validator/validator.h"
 
 static struct ca_conf	 conf;
 static struct vnet	 net;

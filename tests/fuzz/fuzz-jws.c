@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#include "acme.h"
+#include "acme/acme.h"
 #include "fuzz.h"
 
 static void

@@ -10,13 +10,13 @@
 
 #include <stdio.h>
 
-#include "acme.h"
+#include "acme/acme.h"
 #include "ca.h"
 #include "db.h"
 #include "fuzz_fcgi.h"
 #include "log.h"
 #include "req.h"
-#include "reseller.h"
+#include "reseller/reseller.h"
 
 static struct ca_conf	 conf;
 static struct db	*adb, *rdb;

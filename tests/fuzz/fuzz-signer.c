@@ -13,8 +13,8 @@
 
 #include "fuzz.h"
 #include "log.h"
-#include "signer.h"
-#include "signer_core.h"
+#include "signer/signer.h"
+#include "signer/signer_core.h"
 
 static struct signer_ca	 ca;
 

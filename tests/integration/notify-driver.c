@@ -18,7 +18,7 @@
 
 #include "center.h"
 #include "log.h"
-#include "notify.h"
+#include "jobs/notify.h"
 
 static int
 kind_of(const char *s)

@@ -14,10 +14,10 @@
 #include <openssl/hmac.h>
 #include <openssl/x509v3.h>
 
-#include "acme.h"
+#include "acme/acme.h"
 #include "crypto.h"
-#include "csr.h"
-#include "signer_keys.h"
+#include "acme/csr.h"
+#include "signer/signer_keys.h"
 #include "tap.h"
 
 static const char rfc7638_n[] =

@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "caas.h"
+#include "upstream/caas.h"
 #include "tap.h"
 
 static long long

@@ -1,5 +1,5 @@
 /*
- * Domain validator (fcgi/center/domains.h): every refusal code with a
+ * Domain validator (fcgi/center/core/domains.h): every refusal code with a
  * concrete input and the line it names, normalisation (case, trailing
  * dot, IDN), length limits at their edges, public suffixes, wildcards,
  * .test, QWAC, duplicates, enrolled names, textarea limits, and the
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domains.h"
+#include "core/domains.h"
 #include "i18n.h"
 #include "tap.h"
 

@@ -13,7 +13,7 @@
 #include "buf.h"
 #include "clock.h"
 #include <stdint.h>
-#include "export.h"
+#include "jobs/export.h"
 #include "invoices.h"
 #include "tap.h"
 

@@ -31,8 +31,8 @@
 
 #include "clock.h"
 #include "crypto.h"
-#include "signer.h"
-#include "signer_core.h"
+#include "signer/signer.h"
+#include "signer/signer_core.h"
 #include "tap.h"
 
 #define NOW		1795910400	/* 2026-11-29T00:00:00Z */

@@ -12,8 +12,8 @@
 
 #include "center.h"
 #include "tap.h"
-#include "watch.h"
-#include "webhooks.h"
+#include "jobs/watch.h"
+#include "core/webhooks.h"
 
 #define DAY	86400
 

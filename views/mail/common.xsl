@@ -1,6 +1,6 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!--
-  The shape of every notification e-mail (fcgi/center/notify.c). Output is
+  The shape of every notification e-mail (fcgi/center/jobs/notify.c). Output is
   text: the first line is the subject, then a blank line, then the body.
   Each views/mail/<kind>.xsl imports this and sets $kind and $paras; the
   texts are the catalog's mail.<kind>.subject and mail.<kind>.p1 … pN, in

@@ -1,5 +1,5 @@
 <?xml version="1.0" encoding="UTF-8"?>
-<!-- The daily missed-renewal digest of an account (issue 17, fcgi/center/watch.c): one line per
+<!-- The daily missed-renewal digest of an account (issue 17, fcgi/center/jobs/watch.c): one line per
      name whose state turned bad since the last digest. Texts: mail.watch_digest.* and
      watch.state.* in views/i18n/*.xml; shape: common.xsl. Model: <names><name><domain/><state/>
      <subscription/><not_after/>?</name></names>. -->
