@@ -95,6 +95,61 @@ int	db_rollback(struct db *);
 /* Multi-statement text from a trusted file (migrations only). */
 int	db_exec_script(struct db *, const char *sql, char *err, size_t errsz);
 
+/*
+ * Typed rows (openradtool's idea): a statement's result columns are
+ * described once, in order, by the row struct they fill; callers get
+ * structs, never positions. Strings point into the result kept by the
+ * db_rows (NULL for SQL NULL); an enum column holds the index of its
+ * text in the field's name table, -1 for NULL or a name not there.
+ * The column count must match the description, or the call fails.
+ */
+enum db_ftype { DBF_INT, DBF_STR, DBF_BOOL, DBF_ENUM };
+
+struct db_field {
+	enum db_ftype		 t;
+	size_t			 off;	/* offsetof(row, member) */
+	const char *const	*names;	/* DBF_ENUM */
+	size_t			 nnames;
+};
+
+/* long long, const char *, int (0/1), int (enum index) members. */
+#define DBF_I(st, m)		{ DBF_INT, offsetof(st, m), NULL, 0 }
+#define DBF_S(st, m)		{ DBF_STR, offsetof(st, m), NULL, 0 }
+#define DBF_B(st, m)		{ DBF_BOOL, offsetof(st, m), NULL, 0 }
+#define DBF_E(st, m, tab, n)	{ DBF_ENUM, offsetof(st, m), (tab), (n) }
+
+struct db_rowdef {
+	const struct db_field	*f;
+	size_t			 nf;
+	size_t			 rowsz;
+};
+#define DB_ROWDEF(st, fields) \
+	{ (fields), sizeof(fields) / sizeof((fields)[0]), sizeof(st) }
+
+struct db_rows {
+	size_t			 n;
+	void			*v;	/* n row structs */
+	struct db_res		*res;	/* owns the strings */
+	unsigned long long	 affected;
+	unsigned long long	 insert_id;
+};
+
+/* Run and read every row into out (free with db_rows_free). */
+int	db_rows(struct db *, int id, const struct db_param *, size_t np,
+	    const struct db_rowdef *, struct db_rows *out);
+void	db_rows_free(struct db_rows *);
+/* Row i of rows as a typed pointer. */
+#define DB_ROW(rows, st, i)	(&((st *)(rows)->v)[(i)])
+/*
+ * Run and read the first row into row (zeroed first). 1 if there was a
+ * row, 0 if none, a DB_E* code on error. The strings live in *keep
+ * (free with db_res_free, also on 0 and errors).
+ */
+int	db_row(struct db *, int id, const struct db_param *, size_t np,
+	    const struct db_rowdef *, void *row, struct db_res **keep);
+/* Fill row from row i of an untyped result (used by db_rows, db_row). */
+int	db_res_fill(const struct db_res *, size_t i, const struct db_rowdef *, void *row);
+
 #define DB_MAX_ROWS	10000
 
 #endif

@@ -38,7 +38,6 @@
 #define CONTACTS_MAX	10
 #define CONTACT_LEN_MAX	256
 
-const char *const level_names[LVL__MAX] = { "DV", "OV", "QWAC" };
 
 static const struct {
 	const char	*name;
@@ -629,10 +628,10 @@ parse_path(struct actx *ax, const char *path, char *res, size_t ressz, char *tai
 		parts[n++] = t;
 	if (t != NULL || n == 0 || n > 4)
 		return -1;
-	for (l = 0; l < LVL__MAX; l++)
+	for (l = 0; l < LEVEL__MAX; l++)
 		if (strcmp(parts[0], level_names[l]) == 0)
 			break;
-	if (l == LVL__MAX)
+	if (l == LEVEL__MAX)
 		return -1;
 	ax->lvl = (enum level)l;
 	snprintf(ax->dir, sizeof(ax->dir), "%s/v2/%s", ax->conf->base_url, level_names[l]);

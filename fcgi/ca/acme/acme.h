@@ -11,13 +11,12 @@
 
 #include "ca.h"
 #include "db.h"
+#include "names.h"
 #include "req.h"
 
 #define ACME_IDENTIFIERS_MAX	100
 #define ACME_NAME_MAX		253
 
-enum level { LVL_DV, LVL_OV, LVL_QWAC, LVL__MAX };
-extern const char *const level_names[LVL__MAX];
 
 /* RFC 8555 §6.7 error types (urn:ietf:params:acme:error:<name>). */
 enum problem {

@@ -134,7 +134,7 @@ parse_identifiers(struct actx *ax, const json_t *ids, struct names *nm)
 			if (*c >= 'A' && *c <= 'Z')
 				*c = (char)(*c - 'A' + 'a');
 		nm->v[nm->n++] = low;
-		if (ax->lvl == LVL_QWAC && strncmp(low, "*.", 2) == 0) {
+		if (ax->lvl == LEVEL_QWAC && strncmp(low, "*.", 2) == 0) {
 			acme_problem(ax, PB_REJECTED_IDENTIFIER, "%s: QWAC certificates take no wildcard", low);
 			return -1;
 		}
@@ -290,7 +290,7 @@ h_new_order(struct actx *ax)
 		return;
 	}
 	if (json_object_get(p, "notBefore") != NULL || json_object_get(p, "notAfter") != NULL) {
-		long d = ax->lvl == LVL_OV ? ax->conf->validity_days_ov : ax->lvl == LVL_QWAC ?
+		long d = ax->lvl == LEVEL_OV ? ax->conf->validity_days_ov : ax->lvl == LEVEL_QWAC ?
 		    ax->conf->validity_days_qwac : ax->conf->validity_days_dv;
 
 		acme_problem(ax, PB_MALFORMED, "notBefore and notAfter are not supported: "
@@ -480,7 +480,7 @@ issue(struct actx *ax, long long order_id, const struct names *nm,
 	int		 rc = -1, src;
 
 	memset(&res, 0, sizeof(res));
-	if (ax->lvl == LVL_DV)
+	if (ax->lvl == LEVEL_DV)
 		sr.org = (struct sign_org){ NULL, NULL, NULL };
 	if ((src = signer_sign(ax->conf->signer_socket, &sr, &res)) != 0) {
 		log_error("order %lld: signer %s: %s", order_id, src > 0 ? "refused" : "unreachable",

@@ -25,7 +25,7 @@ server_level(const struct rctx *rc, const char *url)
 
 	if (strncmp(url, base, bl) != 0 || strncmp(url + bl, "/v2/", 4) != 0)
 		return NULL;
-	for (int l = 0; l < LVL__MAX; l++)
+	for (int l = 0; l < LEVEL__MAX; l++)
 		if (strcmp(url + bl + 4, level_names[l]) == 0)
 			return level_names[l];
 	return NULL;
@@ -222,7 +222,7 @@ act_listservers(struct rctx *rc)
 	json_t	*a = json_array();
 	char	 url[600], desc[64];
 
-	for (int l = 0; l < LVL__MAX; l++) {
+	for (int l = 0; l < LEVEL__MAX; l++) {
 		snprintf(url, sizeof(url), "%s/v2/%s", rc->conf->base_url, level_names[l]);
 		snprintf(desc, sizeof(desc), "ACME CaaS %s certificates", level_names[l]);
 		json_array_append_new(a, json_pack("{s:s, s:i, s:s, s:s}", "serverUrl", url,

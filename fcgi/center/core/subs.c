@@ -24,17 +24,6 @@
 #include "core/subs_int.h"
 #include "core/webhooks.h"
 
-const char *const level_names[LEVEL__MAX] = { "DV", "OV", "QWAC" };
-
-int
-level_parse(const char *s)
-{
-	for (int i = 0; s != NULL && i < LEVEL__MAX; i++)
-		if (strcmp(s, level_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 /* ---- small helpers shared with the jobs (subs_int.h) ---- */
 
 void

@@ -19,20 +19,12 @@
 #include "center.h"
 #include "billing.h"
 #include "core/domains.h"
+#include "names.h"
 
 #define SUBS_NAME_MAX		200	/* characters of a subscription's name */
 #define SUBS_KEY_MAX		100	/* idempotency key, printable ASCII */
 #define SUBS_REFUND_WINDOW	(30 * 24 * 3600)
 
-enum level {
-	LEVEL_DV,
-	LEVEL_OV,
-	LEVEL_QWAC,
-	LEVEL__MAX
-};
-extern const char *const level_names[LEVEL__MAX];
-/* Index of name in level_names, or -1. */
-int	level_parse(const char *);
 
 /* Who acts, on which account, with which connections. */
 struct subs_env {

@@ -1,0 +1,24 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "names.h"
+
+const char *const level_names[LEVEL__MAX] = { "DV", "OV", "QWAC" };
+
+int
+names_find(const char *const *tab, size_t n, const char *s)
+{
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (tab[i] != NULL && strcmp(tab[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+level_parse(const char *s)
+{
+	return names_find(level_names, LEVEL__MAX, s);
+}
