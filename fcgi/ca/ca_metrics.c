@@ -15,6 +15,7 @@
 #include "ca_metrics.h"
 #include "log.h"
 #include "metrics.h"
+#include "names.h"
 #include "signer/signer.h"
 #include "signer/signer_core.h"
 
@@ -143,40 +144,66 @@ cmdb(struct db *owner)
 	return m;
 }
 
+/* CM_CERTS rows: certificates by level and status. */
+struct cm_certs {
+	int		 level;		/* enum level */
+	int		 status;	/* enum cert_status */
+	long long	 n;
+};
+static const struct db_field cm_certs_f[] = {
+	DBF_E(struct cm_certs, level, level_names, LEVEL__MAX),
+	DBF_E(struct cm_certs, status, cert_status_names, CERT__MAX),
+	DBF_I(struct cm_certs, n),
+};
+static const struct db_rowdef cm_certs_d = DB_ROWDEF(struct cm_certs, cm_certs_f);
+
+/* CM_CHALLENGES rows: undecided challenges by status. */
+struct cm_chall {
+	int		 status;	/* enum chall_status */
+	long long	 n;
+};
+static const struct db_field cm_chall_f[] = {
+	DBF_E(struct cm_chall, status, chall_status_names, CHALL__MAX),
+	DBF_I(struct cm_chall, n),
+};
+static const struct db_rowdef cm_chall_d = DB_ROWDEF(struct cm_chall, cm_chall_f);
+
 static int
 db_lines(struct db *db, struct buf *b)
 {
-	struct db *m = cmdb(db);
-	struct db_res	*r = NULL;
+	struct db	*m = cmdb(db);
+	struct db_rows	 r = { 0 };
 	char		 l[64];
 	int		 rc = -1;
-	long long	 pending = 0, processing = 0;
+	long long	 n[CHALL__MAX] = { 0 };
 
-	if (m == NULL || db_run(m, CM_CERTS, NULL, 0, &r) != 0)
+	if (m == NULL || db_rows(m, CM_CERTS, NULL, 0, &cm_certs_d, &r) != 0)
 		goto out;
 	metrics_help(b, "certificates_issued", "gauge",
 	    "Certificates issued, by level and current status (rows of the CA's database).");
-	for (size_t i = 0; i < r->nrows; i++) {
-		snprintf(l, sizeof(l), "level=\"%s\",status=\"%s\"", db_cell(r, i, 0), db_cell(r, i, 1));
-		metrics_line(b, "certificates_issued", l, (double)db_cell_int(r, i, 2));
+	for (size_t i = 0; i < r.n; i++) {
+		const struct cm_certs *c = DB_ROW(&r, struct cm_certs, i);
+		if (c->level < 0 || c->status < 0)
+			continue;
+		snprintf(l, sizeof(l), "level=\"%s\",status=\"%s\"", level_names[c->level],
+		    cert_status_names[c->status]);
+		metrics_line(b, "certificates_issued", l, (double)c->n);
 	}
-	db_res_free(r);
-	r = NULL;
-	if (db_run(m, CM_CHALLENGES, NULL, 0, &r) != 0)
+	db_rows_free(&r);
+	if (db_rows(m, CM_CHALLENGES, NULL, 0, &cm_chall_d, &r) != 0)
 		goto out;
-	for (size_t i = 0; i < r->nrows; i++) {
-		if (strcmp(db_cell(r, i, 0), "pending") == 0)
-			pending = db_cell_int(r, i, 1);
-		else
-			processing = db_cell_int(r, i, 1);
+	for (size_t i = 0; i < r.n; i++) {
+		const struct cm_chall *c = DB_ROW(&r, struct cm_chall, i);
+		if (c->status >= 0)
+			n[c->status] = c->n;
 	}
 	metrics_help(b, "challenges", "gauge",
 	    "Challenges not yet decided: pending (waiting for the client) and processing (queued for the validator).");
-	metrics_line(b, "challenges", "status=\"pending\"", (double)pending);
-	metrics_line(b, "challenges", "status=\"processing\"", (double)processing);
+	metrics_line(b, "challenges", "status=\"pending\"", (double)n[CHALL_PENDING]);
+	metrics_line(b, "challenges", "status=\"processing\"", (double)n[CHALL_PROCESSING]);
 	rc = 0;
 out:
-	db_res_free(r);
+	db_rows_free(&r);
 	return rc;
 }
 

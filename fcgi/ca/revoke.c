@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "db.h"
 #include "log.h"
+#include "names.h"
 #include "revoke.h"
 #include "signer/signer.h"
 
@@ -50,6 +51,58 @@ static const char *const revoke_sql[R__MAX] = {
 	    "WHERE status = 'revoked' AND not_after > ? AND id > ? ORDER BY id LIMIT 5000",
 };
 
+/* R_REVOKED_PAGE rows. */
+struct rv_row {
+	long long	 id;
+	const char	*serial;
+	const char	*revoked_at;
+	long long	 reason;	/* NULL: 0 unspecified */
+};
+static const struct db_field rv_f[] = {
+	DBF_I(struct rv_row, id),
+	DBF_S(struct rv_row, serial),
+	DBF_S(struct rv_row, revoked_at),
+	DBF_I(struct rv_row, reason),
+};
+static const struct db_rowdef rv_d = DB_ROWDEF(struct rv_row, rv_f);
+
+/* R_CERT_LOCK's row. */
+struct lock_row {
+	int		 status;	/* enum cert_status */
+};
+static const struct db_field lock_f[] = {
+	DBF_E(struct lock_row, status, cert_status_names, CERT__MAX),
+};
+static const struct db_rowdef lock_d = DB_ROWDEF(struct lock_row, lock_f);
+
+/* The certificate's status, locked: 1 (*status), 0 (no such certificate) or DB_E*. */
+static int
+vdb_cert_lock(struct db *db, long long id, int *status)
+{
+	struct db_res	*keep = NULL;
+	struct lock_row	 row;
+	int		 rc;
+
+	if ((rc = db_row(db, R_CERT_LOCK, (struct db_param[]){ DB_I(id) }, 1, &lock_d, &row, &keep)) == 1)
+		*status = row.status;
+	db_res_free(keep);
+	return rc;
+}
+
+/* Mark a valid certificate revoked; *affected 1 if it was. */
+static int
+vdb_cert_revoke(struct db *db, long long id, const char *now, int reason, unsigned long long *affected)
+{
+	struct db_res	*r = NULL;
+	int		 rc;
+
+	if ((rc = db_run(db, R_CERT_REVOKE, (struct db_param[]){ DB_S(now), DB_I(reason), DB_I(id) }, 3,
+	    &r)) == 0)
+		*affected = r->affected;
+	db_res_free(r);
+	return rc;
+}
+
 /* This process's handle on revoke_sql, opened on first use; NULL when out of memory. */
 static struct db *
 revoke_db(const struct ca_conf *conf)
@@ -71,32 +124,27 @@ revoke_reason_ok(int reason)
 static int
 revoke_tx(struct db *db, long long id, int reason)
 {
-	struct db_res	*r = NULL;
-	char		 now[CLOCK_SQL_LEN];
-	int		 rc = REVOKE_ERR;
+	char			 now[CLOCK_SQL_LEN];
+	unsigned long long	 n = 0;
+	int			 rc = REVOKE_ERR, st = -1, found;
 
 	clock_sql(clock_now(), now);
-	if (db_begin(db) != 0 ||
-	    db_run(db, R_CERT_LOCK, (struct db_param[]){ DB_I(id) }, 1, &r) != 0)
+	if (db_begin(db) != 0 || (found = vdb_cert_lock(db, id, &st)) < 0)
 		goto out;
-	if (r->nrows != 1) {
+	if (found == 0) {
 		rc = REVOKE_NOT_FOUND;
 		goto out;
 	}
-	if (strcmp(db_cell(r, 0, 0), "valid") != 0) {
+	if (st != CERT_VALID) {
 		rc = REVOKE_ALREADY;
 		goto out;
 	}
-	db_res_free(r);
-	r = NULL;
-	if (db_run(db, R_CERT_REVOKE, (struct db_param[]){ DB_S(now), DB_I(reason), DB_I(id) }, 3,
-	    &r) != 0 || r->affected != 1 || db_commit(db) != 0)
+	if (vdb_cert_revoke(db, id, now, reason, &n) != 0 || n != 1 || db_commit(db) != 0)
 		goto out;
 	rc = REVOKE_OK;
 out:
 	if (rc != REVOKE_OK)
 		(void)db_rollback(db);
-	db_res_free(r);
 	return rc;
 }
 
@@ -124,37 +172,37 @@ revoke_certificate(const struct ca_conf *conf, long long cert_id, int reason)
 static int
 crl_page(struct db *db, const char *now, long long *last, struct crl_entry **e, size_t *n)
 {
-	struct db_res		*r = NULL;
+	struct db_rows		 r = { 0 };
 	struct crl_entry	*ne;
 	int			 rc = -1;
 
-	if (db_run(db, R_REVOKED_PAGE, (struct db_param[]){ DB_S(now), DB_I(*last) }, 2, &r) != 0)
+	if (db_rows(db, R_REVOKED_PAGE, (struct db_param[]){ DB_S(now), DB_I(*last) }, 2, &rv_d, &r) != 0)
 		goto out;
-	if (*n + r->nrows > SIGNER_CRL_ENTRIES_MAX) {
+	if (*n + r.n > SIGNER_CRL_ENTRIES_MAX) {
 		log_warnx("CRL: more than %d revoked certificates", SIGNER_CRL_ENTRIES_MAX);
 		goto out;
 	}
-	if (r->nrows > 0) {
-		if ((ne = realloc(*e, (*n + r->nrows) * sizeof(**e))) == NULL)
+	if (r.n > 0) {
+		if ((ne = realloc(*e, (*n + r.n) * sizeof(**e))) == NULL)
 			goto out;
 		*e = ne;
 	}
-	for (size_t i = 0; i < r->nrows; i++) {
+	for (size_t i = 0; i < r.n; i++) {
+		const struct rv_row *v = DB_ROW(&r, struct rv_row, i);
 		struct crl_entry *x = &(*e)[*n + i];
-		const char *serial = db_cell(r, i, 1);
-		if (strlen(serial) > SIGNER_CRL_SERIAL_MAX ||
-		    clock_parse(db_cell(r, i, 2), &x->time) != 0) {
-			log_warnx("CRL: certificate %s: bad serial or revoked_at", db_cell(r, i, 0));
+		if (v->serial == NULL || strlen(v->serial) > SIGNER_CRL_SERIAL_MAX ||
+		    clock_parse(v->revoked_at, &x->time) != 0) {
+			log_warnx("CRL: certificate %lld: bad serial or revoked_at", v->id);
 			goto out;
 		}
-		memcpy(x->serial, serial, strlen(serial) + 1);
-		x->reason = db_cell(r, i, 3) ? (int)db_cell_int(r, i, 3) : 0;
-		*last = db_cell_int(r, i, 0);
+		memcpy(x->serial, v->serial, strlen(v->serial) + 1);
+		x->reason = (int)v->reason;
+		*last = v->id;
 	}
-	*n += r->nrows;
-	rc = r->nrows < CRL_PAGE ? 1 : 0;
+	*n += r.n;
+	rc = r.n < CRL_PAGE ? 1 : 0;
 out:
-	db_res_free(r);
+	db_rows_free(&r);
 	return rc;
 }
 

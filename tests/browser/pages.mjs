@@ -5,7 +5,7 @@
 //
 // Prints TAP; screenshots go to $TEST_OUT_DIR (default tests/browser/out).
 // Exits 1 when a step fails. The whole run is bounded to 60 s.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appPath, BASE_PATH, launch, ok, pathOf, run, step, unset } from './lib/harness.mjs';
@@ -16,6 +16,15 @@ const USER = process.env.DEMO_DEPOSIT_USER;
 const PASSWORD = process.env.DEMO_DEPOSIT_PASSWORD;
 const OUT = process.env.TEST_OUT_DIR || join(HERE, 'out');
 const STEP_TIMEOUT = 10000;
+
+// A full-page screenshot into OUT/name: true when the file is a PNG, else why not.
+async function screenshot(page, name) {
+	const path = join(OUT, name);
+	await page.screenshot({ path, fullPage: true });
+	const head = readFileSync(path).subarray(0, 8);
+	return head.equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) ||
+	    `${path} is not a PNG (${head.toString('hex')})`;
+}
 
 async function main() {
 	if (!BASE || !USER || !PASSWORD)
@@ -81,8 +90,13 @@ async function main() {
 			return (await link.count()) === 1 || 'no "Create a subscription" link in the empty state';
 		});
 
-		await step('screenshot of the list page (acme-list.png)', async () => {
-			await page.screenshot({ path: join(OUT, 'acme-list.png'), fullPage: true });
+		await step('the list page is /acme under its title, and its screenshot is a PNG (acme-list.png)', async () => {
+			if (pathOf(page) !== '/acme')
+				return `the page is ${page.url()}`;
+			const h1 = ((await page.locator('h1').textContent()) || '').trim();
+			if (h1 !== 'ACME Sectigo CaaS subscriptions')
+				return `h1 is "${h1}"`;
+			return await screenshot(page, 'acme-list.png');
 		});
 
 		await step('/acme/new offers the three levels, Demo Org SARL under OV and QWAC, and DV SSL prices', async () => {
@@ -107,8 +121,13 @@ async function main() {
 			return /€\s?\d/.test(price) || `DV SSL price cell: "${price}"`;
 		});
 
-		await step('screenshot of the creation form (acme-new.png)', async () => {
-			await page.screenshot({ path: join(OUT, 'acme-new.png'), fullPage: true });
+		await step('the creation form is /acme/new under its title, and its screenshot is a PNG (acme-new.png)', async () => {
+			if (pathOf(page) !== '/acme/new')
+				return `the page is ${page.url()}`;
+			const h1 = ((await page.locator('h1').textContent()) || '').trim();
+			if (h1 !== 'New ACME subscription')
+				return `h1 is "${h1}"`;
+			return await screenshot(page, 'acme-new.png');
 		});
 
 		await step(`under the base path "${BASE_PATH}": every link, form and stylesheet stays in it, the CSS applies, the cookie is scoped to it`, async () => {

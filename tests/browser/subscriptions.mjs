@@ -128,6 +128,7 @@ async function main() {
 				return `link to the subscription: ${href}`;
 			subId = m[1];
 			await page.screenshot({ path: join(OUT, 'acme-created.png'), fullPage: true });
+			return true;
 		});
 
 		if (subscribed) {

@@ -157,13 +157,15 @@ is "monthly key sees its own account" "$(jq -r .type "$HTTP_BODY")" "monthly"
 http GET /api/v1/account
 is "API without a key answers 401" "$HTTP_STATUS" 401
 is "401 names the Authorization field" "$(jq -r .error.field "$HTTP_BODY")" "Authorization"
-check "401 carries a message" test -n "$(jq -r .error.message "$HTTP_BODY")"
+check "401 carries a message" jq -e '.error.message | type == "string" and length > 0' "$HTTP_BODY"
+like "401's message says how to send the key" "$(jq -r .error.message "$HTTP_BODY")" "Authorization: Bearer"
 like "401 asks for a bearer token" "$(header WWW-Authenticate)" "Bearer"
 http GET /api/v1/account -H "Authorization: Bearer caas_not-a-real-key"
 is "API with a wrong key answers 401" "$HTTP_STATUS" 401
 http GET /api/v1/account -H "Authorization: Bearer $DEMO_NONCOMPAT_API_KEY"
 is "a non-compatible account's key gets 403" "$HTTP_STATUS" 403
-check "403 explains the account is not compatible" test -n "$(jq -r .error.message "$HTTP_BODY")"
+check "403 carries a message" jq -e '.error.message | type == "string" and length > 0' "$HTTP_BODY"
+like "403 explains the account is not compatible" "$(jq -r .error.message "$HTTP_BODY")" "ACME CaaS"
 clear_cookies
 check "deposit user logs in for the API check" login "$DEMO_DEPOSIT_USER" "$DEMO_DEPOSIT_PASSWORD"
 http GET /api/v1/account

@@ -16,7 +16,13 @@ like "the 503 page says what happened" "$(cat "$HTTP_BODY")" "error-page"
 like "503 suggests when to retry" "$(header Retry-After)" "10"
 http GET /api/v1/account -H "Authorization: Bearer $DEMO_DEPOSIT_API_KEY"
 is "the API answers 503 too" "$HTTP_STATUS" 503
-check "API 503 is a JSON error" test -n "$(jq -r .error.message "$HTTP_BODY")"
+check "API 503 is a JSON error with a message" jq -e '.error.message | type == "string" and length > 0' "$HTTP_BODY"
+msg=$(jq -r .error.message "$HTTP_BODY")
+known=no
+for cat in "$ROOT"/views/i18n/*.xml; do
+	[[ "$msg" == "$(xmllint --xpath 'string(//m[@k="err.503"])' "$cat")" ]] && known=yes
+done
+is "API 503's message is the catalogue's err.503 (database unreachable, nothing changed): '$msg'" "$known" yes
 http GET /login
 is "the login page still renders without the database" "$HTTP_STATUS" 200
 

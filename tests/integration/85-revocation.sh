@@ -142,7 +142,10 @@ check "domain-expire ends the enrollment of exp.revoke.test" \
 sleep 1
 now=$(date -u '+%Y-%m-%d %H:%M:%S')
 out=$(caasctl_ca expire --now "$now" 2>/dev/null)
-like "caasctl-ca expire revokes the certificate that outlives its enrollment ($out)" "$out" "expire: "
+exp_serial=$(openssl x509 -in "$TEST_TMP/exp.pem" -noout -serial | sed 's/^serial=0*//' | tr 'A-F' 'a-f')
+is "caasctl-ca expire revokes the certificate that outlives its enrollment: in the database, serial $exp_serial revoked with reason 5 ($out)" \
+	"$(mariadb --no-defaults -S "$MYSQL_SOCKET" -N ca -e "SELECT CONCAT(status, ' ', revocation_reason, ' ', \
+	revoked_at IS NOT NULL) FROM certificates WHERE TRIM(LEADING '0' FROM serial) = '$exp_serial'")" "revoked 5 1"
 if [[ "$out" =~ ^expire:\ ([0-9]+)\ certificates\ revoked$ && ${BASH_REMATCH[1]} -ge 1 ]]; then
 	ok "expire: at least one certificate revoked"
 else

@@ -161,7 +161,8 @@ is "d2's certificate stays valid until the term ends" "$(cert_status "d2.$R.test
 # ---- E-30: SD renews; SD2 cannot be paid; M gets its 30-day reminder
 travel $((E - 30))
 jobs
-like "E-30: run-jobs prints one line per job" "$JOBS" "renew: "
+check "E-30: run-jobs prints the renew job's summary line, counts and all" \
+	grep -Eq '^renew: [0-9]+ due, [0-9]+ renewed, [0-9]+ not renewed, [0-9]+ failed$' <<<"$JOBS"
 NEW_END=$(sql "SELECT end_date FROM subscriptions WHERE id = $SD")
 check "SD's new end ($NEW_END) is a year later, from the upstream" test "$NEW_END" \> "$(date -u -d "$END +364 days" +%F)"
 is "SD renewed one active domain (d1) at 39.00 + VAT" "$(balance "$D")" 100

@@ -30,7 +30,8 @@ static const struct db_rowdef row_def = DB_ROWDEF(struct row, row_fields);
 int
 main(void)
 {
-	char		*cells[] = { "42", "web", "OV", "1", NULL, NULL, "GOLD", NULL };
+	char		 c_id[] = "42", c_name[] = "web", c_level[] = "OV", c_renew[] = "1", c_gold[] = "GOLD";
+	char		*cells[] = { c_id, c_name, c_level, c_renew, NULL, NULL, c_gold, NULL };
 	struct db_res	 r = { .nrows = 2, .ncols = 4, .cells = cells };
 	struct row	 a;
 	static const struct db_field short_fields[] = { DBF_I(struct row, id) };

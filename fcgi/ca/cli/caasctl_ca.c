@@ -76,19 +76,36 @@ need(const struct opts *o, int id, const char *name)
 		fatalx("--%s is required", name);
 }
 
+/* A_EAB_BY_KID's row (acme_sql.c), of which the commands need the id. */
+struct c_eab {
+	long long	 id;
+	int		 level;		/* enum level */
+	int		 status;	/* enum eab_status */
+	const char	*hmac_enc;
+};
+static const struct db_field c_eab_f[] = {
+	DBF_I(struct c_eab, id),
+	DBF_E(struct c_eab, level, level_names, LEVEL__MAX),
+	DBF_E(struct c_eab, status, eab_status_names, EAB__MAX),
+	DBF_S(struct c_eab, hmac_enc),
+};
+static const struct db_rowdef c_eab_d = DB_ROWDEF(struct c_eab, c_eab_f);
+
+/* The id of the EAB key kid; exits when there is none. */
 static long long
 eab_id(struct db *db, const char *kid)
 {
-	struct db_res	*r = NULL;
-	long long	 id;
+	struct db_res	*keep = NULL;
+	struct c_eab	 e;
+	int		 rc;
 
-	if (strlen(kid) > 64 || db_run(db, A_EAB_BY_KID, (struct db_param[]){ DB_S(kid) }, 1, &r) != 0)
+	if (strlen(kid) > 64 ||
+	    (rc = db_row(db, A_EAB_BY_KID, (struct db_param[]){ DB_S(kid) }, 1, &c_eab_d, &e, &keep)) < 0)
 		fatalx("--kid: lookup failed");
-	if (r->nrows != 1)
+	if (rc == 0 || keep->nrows != 1)
 		fatalx("--kid: no EAB key %s", kid);
-	id = db_cell_int(r, 0, 0);
-	db_res_free(r);
-	return id;
+	db_res_free(keep);
+	return e.id;
 }
 
 /* Lower-case copy of a domain that dns_name_ok accepts; exits otherwise. */
@@ -211,20 +228,19 @@ static int
 cmd_eab_status(struct db *db, const struct ca_conf *conf, int argc, char **argv)
 {
 	struct opts	 o;
-	struct db_res	*r = NULL;
-	const char	*s;
+	int		 s;
 
 	parse_opts(argc, argv, &o);
 	need(&o, O_KID, "kid");
 	need(&o, O_STATUS, "status");
-	s = o.v[O_STATUS];
-	if (strcmp(s, "valid") != 0 && strcmp(s, "suspended") != 0 && strcmp(s, "deactivated") != 0)
+	/* pending is the state of a key never bound: not one to set. */
+	if ((s = names_find(eab_status_names, EAB__MAX, o.v[O_STATUS])) < 0 || s == EAB_PENDING)
 		fatalx("--status: must be valid, suspended or deactivated");
 	(void)eab_id(db, o.v[O_KID]);
-	if (db_run(db, A_EAB_SET_STATUS, (struct db_param[]){ DB_S(s), DB_S(o.v[O_KID]) }, 2, &r) != 0)
+	if (db_run(db, A_EAB_SET_STATUS, (struct db_param[]){ DB_S(eab_status_names[s]),
+	    DB_S(o.v[O_KID]) }, 2, NULL) != 0)
 		fatalx("cannot set the status");
-	db_res_free(r);
-	printf("%s %s\n", o.v[O_KID], s);
+	printf("%s %s\n", o.v[O_KID], eab_status_names[s]);
 	return 0;
 }
 

@@ -70,11 +70,12 @@ cmd_preval_add(struct db *unused, const struct ca_conf *conf, int argc, char **a
 {
 	const char	*v[P__MAX], *why = NULL;
 	struct db	*db;
-	struct db_res	*r = NULL;
 	char		 now[CLOCK_SQL_LEN];
+	long long	 anchor = 0;
+	int		 level;
 
 	popts_parse(argc, argv, v);
-	if (v[P_LEVEL] == NULL || (strcmp(v[P_LEVEL], "OV") != 0 && strcmp(v[P_LEVEL], "QWAC") != 0))
+	if ((level = level_parse(v[P_LEVEL])) != LEVEL_OV && level != LEVEL_QWAC)
 		fatalx("--level: OV or QWAC");
 	if (v[P_ORG] == NULL || v[P_CITY] == NULL || v[P_COUNTRY] == NULL)
 		fatalx("--org, --org-city and --org-country are required (the certificate subject)");
@@ -82,11 +83,9 @@ cmd_preval_add(struct db *unused, const struct ca_conf *conf, int argc, char **a
 		fatalx("--org*: %s", why);
 	db = rdb_open(conf);
 	clock_sql(clock_now(), now);
-	if (db_run(db, R_PREVAL_INSERT, (struct db_param[]){ DB_S(v[P_LEVEL]), DB_S(v[P_ORG]),
-	    DB_S(v[P_CITY]), DB_S(v[P_COUNTRY]), DB_S(now) }, 5, &r) != 0)
+	if (rdb_preval_insert(db, (enum level)level, v[P_ORG], v[P_CITY], v[P_COUNTRY], now, &anchor) != 0)
 		fatalx("cannot store the pre-validation");
-	printf("%llu\n", r->insert_id);
-	db_res_free(r);
+	printf("%lld\n", anchor);
 	db_close(db);
 	return 0;
 }
@@ -96,16 +95,18 @@ cmd_preval_list(struct db *unused, const struct ca_conf *conf, int argc, char **
 {
 	const char	*v[P__MAX];
 	struct db	*db;
-	struct db_res	*r = NULL;
+	struct db_rows	 r;
 
 	popts_parse(argc, argv, v);
 	db = rdb_open(conf);
-	if (db_run(db, R_PREVAL_LIST, NULL, 0, &r) != 0)
+	if (rdb_preval_list(db, &r) != 0)
 		fatalx("cannot list the pre-validations");
-	for (size_t i = 0; i < r->nrows; i++)
-		printf("%s\t%s\t%s\t%s\t%s\t%s\n", db_cell(r, i, 0), db_cell(r, i, 1), db_cell(r, i, 2),
-		    db_cell(r, i, 3), db_cell(r, i, 4), db_cell(r, i, 5));
-	db_res_free(r);
+	for (size_t i = 0; i < r.n; i++) {
+		const struct r_preval *p = DB_ROW(&r, struct r_preval, i);
+		printf("%lld\t%s\t%s\t%s\t%s\t%s\n", p->anchor, p->level >= 0 ? level_names[p->level] : "?",
+		    p->org, p->city, p->country, p->created_at);
+	}
+	db_rows_free(&r);
 	db_close(db);
 	return 0;
 }
@@ -115,8 +116,8 @@ cmd_calls(struct db *unused, const struct ca_conf *conf, int argc, char **argv)
 {
 	const char	*v[P__MAX];
 	struct db	*db;
-	struct db_res	*r = NULL;
-	long long	 since = 0;
+	struct db_rows	 r;
+	long long	 since = 0, last = 0;
 	char		*end;
 
 	popts_parse(argc, argv, v);
@@ -127,17 +128,18 @@ cmd_calls(struct db *unused, const struct ca_conf *conf, int argc, char **argv)
 	}
 	db = rdb_open(conf);
 	if (v[P_LAST] != NULL) {
-		if (db_run(db, R_CALLS_LAST, NULL, 0, &r) != 0)
+		if (rdb_calls_last(db, &last) != 0)
 			fatalx("cannot read the call log");
-		printf("%s\n", db_cell(r, 0, 0));
+		printf("%lld\n", last);
 	} else {
-		if (db_run(db, R_CALLS_SINCE, (struct db_param[]){ DB_I(since) }, 1, &r) != 0)
+		if (rdb_calls_since(db, since, &r) != 0)
 			fatalx("cannot read the call log");
-		for (size_t i = 0; i < r->nrows; i++)
-			printf("%s\t%s\t%s\t%s\t%s\n", db_cell(r, i, 0), db_cell(r, i, 1), db_cell(r, i, 2),
-			    db_cell(r, i, 3), db_cell(r, i, 4));
+		for (size_t i = 0; i < r.n; i++) {
+			const struct r_call *c = DB_ROW(&r, struct r_call, i);
+			printf("%lld\t%s\t%s\t%lld\t%s\n", c->id, c->endpoint, c->action, c->status, c->fields);
+		}
+		db_rows_free(&r);
 	}
-	db_res_free(r);
 	db_close(db);
 	return 0;
 }

@@ -45,6 +45,59 @@ static const char *const expire_sql[E__MAX] = {
 	    "WHERE id = ? AND status = 'valid'",
 };
 
+/* E_VALID_BATCH rows. */
+struct e_cert {
+	long long	 id;
+	long long	 eab_id;
+	const char	*sans;		/* JSON array */
+	const char	*not_after;
+};
+static const struct db_field e_cert_f[] = {
+	DBF_I(struct e_cert, id),
+	DBF_I(struct e_cert, eab_id),
+	DBF_S(struct e_cert, sans),
+	DBF_S(struct e_cert, not_after),
+};
+static const struct db_rowdef e_cert_d = DB_ROWDEF(struct e_cert, e_cert_f);
+
+/* E_KEY_DOMAINS rows: every enrollment of a key, removed ones included. */
+struct e_domain {
+	const char	*domain;
+	const char	*expires_at;
+};
+static const struct db_field e_domain_f[] = {
+	DBF_S(struct e_domain, domain),
+	DBF_S(struct e_domain, expires_at),
+};
+static const struct db_rowdef e_domain_d = DB_ROWDEF(struct e_domain, e_domain_f);
+
+/* The valid certificates after id last, locked, at most EXPIRE_BATCH. */
+static int
+edb_valid_batch(struct db *db, const char *now, long long last, struct db_rows *out)
+{
+	return db_rows(db, E_VALID_BATCH, (struct db_param[]){ DB_S(now), DB_I(last) }, 2, &e_cert_d, out);
+}
+
+static int
+edb_key_domains(struct db *db, long long eab, struct db_rows *out)
+{
+	return db_rows(db, E_KEY_DOMAINS, (struct db_param[]){ DB_I(eab) }, 1, &e_domain_d, out);
+}
+
+/* Revoke one certificate still valid; the number revoked (0 or 1) into *n. */
+static int
+edb_revoke(struct db *db, long long id, const char *now, int reason, long long *n)
+{
+	struct db_res	*r = NULL;
+	int		 rc;
+
+	if ((rc = db_run(db, E_REVOKE, (struct db_param[]){ DB_S(now), DB_I(reason), DB_I(id) }, 3,
+	    &r)) == 0)
+		*n = (long long)r->affected;
+	db_res_free(r);
+	return rc;
+}
+
 int
 cmd_crl(struct db *db, const struct ca_conf *conf, int argc, char **argv)
 {
@@ -67,7 +120,7 @@ cmd_crl(struct db *db, const struct ca_conf *conf, int argc, char **argv)
  * -1 when sans_text is unreadable.
  */
 static time_t
-coverage_end(const struct db_res *doms, const char *sans_text)
+coverage_end(const struct db_rows *doms, const char *sans_text)
 {
 	json_t	*sans = json_loads(sans_text, 0, NULL), *v;
 	time_t	 end = -1, t;
@@ -80,10 +133,11 @@ coverage_end(const struct db_res *doms, const char *sans_text)
 	json_array_foreach(sans, i, v) {
 		time_t best = 0;
 		const char *name = json_string_value(v);
-		for (size_t k = 0; name != NULL && k < doms->nrows; k++)
-			if (domain_covers(db_cell(doms, k, 0), name) &&
-			    clock_parse(db_cell(doms, k, 1), &t) == 0 && t > best)
+		for (size_t k = 0; name != NULL && k < doms->n; k++) {
+			const struct e_domain *d = DB_ROW(doms, struct e_domain, k);
+			if (domain_covers(d->domain, name) && clock_parse(d->expires_at, &t) == 0 && t > best)
 				best = t;
+		}
 		if (end == -1 || best < end)
 			end = best;
 	}
@@ -91,24 +145,23 @@ coverage_end(const struct db_res *doms, const char *sans_text)
 	return end;
 }
 
-/* Does certificate row i of batch b outlive its enrollments at now? 1, 0, or -1. */
+/* Does certificate c outlive its enrollments at now? 1, 0, or -1. */
 static int
-outlives(struct db *db, const struct db_res *b, size_t i, time_t now)
+outlives(struct db *db, const struct e_cert *c, time_t now)
 {
-	struct db_res	*d = NULL;
+	struct db_rows	 d = { 0 };
 	time_t		 na, end;
 	int		 rc = -1;
 
-	if (clock_parse(db_cell(b, i, 3), &na) != 0 ||
-	    db_run(db, E_KEY_DOMAINS, (struct db_param[]){ DB_I(db_cell_int(b, i, 1)) }, 1, &d) != 0)
+	if (clock_parse(c->not_after, &na) != 0 || edb_key_domains(db, c->eab_id, &d) != 0)
 		goto out;
-	if ((end = coverage_end(d, db_cell(b, i, 2))) == -1) {
-		log_warnx("certificate %s: unreadable sans", db_cell(b, i, 0));
+	if ((end = coverage_end(&d, c->sans)) == -1) {
+		log_warnx("certificate %lld: unreadable sans", c->id);
 		goto out;
 	}
 	rc = end <= now && end < na;
 out:
-	db_res_free(d);
+	db_rows_free(&d);
 	return rc;
 }
 
@@ -116,37 +169,33 @@ out:
 static int
 expire_batch(struct db *db, time_t now, long long *last, long long *n)
 {
-	struct db_res	*b = NULL, *u = NULL;
+	struct db_rows	 b = { 0 };
 	char		 nows[CLOCK_SQL_LEN];
-	long long	 done = 0;
+	long long	 done = 0, one;
 	int		 rc = -1, out;
 
 	clock_sql(now, nows);
-	if (db_begin(db) != 0 ||
-	    db_run(db, E_VALID_BATCH, (struct db_param[]){ DB_S(nows), DB_I(*last) }, 2, &b) != 0)
+	if (db_begin(db) != 0 || edb_valid_batch(db, nows, *last, &b) != 0)
 		goto out;
-	for (size_t i = 0; i < b->nrows; i++) {
-		*last = db_cell_int(b, i, 0);
-		if ((out = outlives(db, b, i, now)) == -1)
+	for (size_t i = 0; i < b.n; i++) {
+		const struct e_cert *c = DB_ROW(&b, struct e_cert, i);
+		*last = c->id;
+		if ((out = outlives(db, c, now)) == -1)
 			goto out;
 		if (out == 0)
 			continue;
-		if (db_run(db, E_REVOKE, (struct db_param[]){ DB_S(nows), DB_I(REASON_CESSATION),
-		    DB_I(*last) }, 3, &u) != 0)
+		if (edb_revoke(db, c->id, nows, REASON_CESSATION, &one) != 0)
 			goto out;
-		done += (long long)u->affected;
-		db_res_free(u);
-		u = NULL;
+		done += one;
 	}
 	if (db_commit(db) != 0)
 		goto out;
 	*n += done;
-	rc = b->nrows < EXPIRE_BATCH ? 1 : 0;
+	rc = b.n < EXPIRE_BATCH ? 1 : 0;
 out:
 	if (rc == -1)
 		(void)db_rollback(db);
-	db_res_free(b);
-	db_res_free(u);
+	db_rows_free(&b);
 	return rc;
 }
 

@@ -157,8 +157,7 @@ call_log(struct rctx *rc, int status, const char *kind)
 	}
 	call_fields(rc, fields, sizeof(fields));
 	clock_sql(clock_now(), now);
-	if (db_run(rc->db, R_CALL_INSERT, (struct db_param[]){ DB_S(now), DB_S(ep), DB_S(action),
-	    DB_S(fields), DB_I(status), DB_S(kind) }, 6, NULL) != 0)
+	if (rdb_call_insert(rc->db, now, ep, action, fields, status, kind) != 0)
 		log_warnx("reseller: the call could not be logged (%s %s %d)", ep, action, status);
 }
 
@@ -312,7 +311,7 @@ domain_arg(struct rctx *rc)
 		rc->domain[i] = (char)tolower((unsigned char)rc->v[F_DOMAIN][i]);
 	rc->domain[i] = '\0';
 	if (rc->v[F_DOMAIN][i] != '\0' || !dns_name_ok(rc->domain, 1) ||
-	    (strncmp(rc->domain, "*.", 2) == 0 && strcmp(rc->level, "QWAC") == 0)) {
+	    (strncmp(rc->domain, "*.", 2) == 0 && rc->level == LEVEL_QWAC)) {
 		problem(rc, RP_INVALID, F_DOMAIN);
 		return -1;
 	}
@@ -384,21 +383,16 @@ fields_check(struct rctx *rc, uint64_t allowed, uint64_t need)
 static int
 throttled(struct rctx *rc, const char *login, const char *addr)
 {
-	struct db_res	*r = NULL;
 	char		 since[CLOCK_SQL_LEN];
-	long long	 by_login = 0, by_addr = 0;
+	long long	 n[RS__MAX];
 
 	clock_sql(clock_now() - rc->conf->reseller_failure_window, since);
-	if (db_run(rc->db, R_FAIL_GET, (struct db_param[]){ DB_S(login), DB_S(addr), DB_S(since) }, 3,
-	    &r) != 0) {
+	if (rdb_fail_get(rc->db, login, addr, since, n) != 0) {
 		log_warnx("reseller: the failed-login counters cannot be read");
 		return 0;
 	}
-	for (size_t i = 0; i < r->nrows; i++)
-		*(strcmp(db_cell(r, i, 0), "login") == 0 ? &by_login : &by_addr) = db_cell_int(r, i, 1);
-	db_res_free(r);
-	return by_addr >= rc->conf->reseller_addr_max_failures ||
-	    (by_addr > 0 && by_login >= rc->conf->reseller_login_max_failures);
+	return n[RS_ADDR] >= rc->conf->reseller_addr_max_failures ||
+	    (n[RS_ADDR] > 0 && n[RS_LOGIN] >= rc->conf->reseller_login_max_failures);
 }
 
 /* Count one failure for the login name (cut to 64) and the address. */
@@ -409,10 +403,8 @@ count_failure(struct rctx *rc, const char *login, const char *addr)
 
 	clock_sql(clock_now(), now);
 	clock_sql(clock_now() - rc->conf->reseller_failure_window, since);
-	if (db_run(rc->db, R_FAIL_ADD, (struct db_param[]){ DB_S("login"), DB_S(login), DB_S(now),
-	    DB_S(since), DB_S(since) }, 5, NULL) != 0 ||
-	    db_run(rc->db, R_FAIL_ADD, (struct db_param[]){ DB_S("addr"), DB_S(addr), DB_S(now),
-	    DB_S(since), DB_S(since) }, 5, NULL) != 0)
+	if (rdb_fail_add(rc->db, RS_LOGIN, login, now, since) != 0 ||
+	    rdb_fail_add(rc->db, RS_ADDR, addr, now, since) != 0)
 		log_warnx("reseller: a failed login could not be counted");
 }
 
@@ -462,27 +454,31 @@ login_ok(struct rctx *rc)
 int
 account_get(struct rctx *rc, int lock)
 {
-	struct db_res	*r = NULL;
+	struct db_res	*keep = NULL;
+	struct r_eab	 e;
 	int		 err, rv = -1;
 
-	if ((err = db_run(rc->db, lock ? R_EAB_LOCK : R_EAB_BY_KID, (struct db_param[]){
-	    DB_S(rc->v[F_ACCOUNT]), DB_S(rc->conf->reseller_login) }, 2, &r)) != 0) {
+	if ((err = rdb_eab_get(rc->db, rc->v[F_ACCOUNT], rc->conf->reseller_login, lock, &e, &keep)) < 0) {
 		db_problem(rc, err, "account lookup");
 		goto out;
 	}
-	if (r->nrows != 1) {
+	if (err == 0) {
 		problem(rc, RP_INVALID, F_ACCOUNT);
 		goto out;
 	}
-	rc->eab_id = db_cell_int(r, 0, 0);
-	snprintf(rc->level, sizeof(rc->level), "%s", db_cell(r, 0, 1));
-	snprintf(rc->status, sizeof(rc->status), "%s", db_cell(r, 0, 2));
-	rc->term_start = day_of(db_cell(r, 0, 3));
-	rc->term_end = day_of(db_cell(r, 0, 4));
-	rc->term_years = db_cell(r, 0, 5) != NULL ? (int)db_cell_int(r, 0, 5) : 1;
+	if (e.level < 0 || e.status < 0) {
+		db_problem(rc, DB_ERR, "account level or status");
+		goto out;
+	}
+	rc->eab_id = e.id;
+	rc->level = (enum level)e.level;
+	rc->status = (enum eab_status)e.status;
+	rc->term_start = day_of(e.term_start);
+	rc->term_end = day_of(e.term_end);
+	rc->term_years = (int)e.term_years;
 	rv = 0;
 out:
-	db_res_free(r);
+	db_res_free(keep);
 	return rv;
 }
 

@@ -22,13 +22,12 @@ server_level(const struct rctx *rc, const char *url)
 {
 	const char	*base = rc->conf->base_url;
 	size_t		 bl = strlen(base);
+	int		 l;
 
-	if (strncmp(url, base, bl) != 0 || strncmp(url + bl, "/v2/", 4) != 0)
+	if (strncmp(url, base, bl) != 0 || strncmp(url + bl, "/v2/", 4) != 0 ||
+	    (l = level_parse(url + bl + 4)) < 0)
 		return NULL;
-	for (int l = 0; l < LEVEL__MAX; l++)
-		if (strcmp(url + bl + 4, level_names[l]) == 0)
-			return level_names[l];
-	return NULL;
+	return level_names[l];
 }
 
 /*
@@ -51,35 +50,36 @@ act_preregister(struct rctx *rc)
 		return;
 	}
 	if (eab_key_create(rc->adb, rc->conf, level, NULL, NULL, NULL, kid, hmac) != 0 ||
-	    db_run(rc->db, R_EAB_SET_OWNER, (struct db_param[]){ DB_S(rc->conf->reseller_login),
-	    DB_I(years), DB_S(kid) }, 3, NULL) != 0) {
+	    rdb_eab_set_owner(rc->db, kid, rc->conf->reseller_login, years) != 0) {
 		OPENSSL_cleanse(hmac, sizeof(hmac));
 		db_problem(rc, DB_ERR, "creating the key");
 		return;
 	}
 	log_info("reseller: PREREGISTER %s (%s, %d year%s)", kid, level, years, years > 1 ? "s" : "");
 	send_json(rc, 200, json_pack("{s:[{s:s, s:s, s:s, s:s}]}", "Accounts", "acmeAccountID", kid,
-	    "accountStatus", "pending", "eabMACKeyb64url", hmac, "eabMACIDb64url", kid));
+	    "accountStatus", eab_status_names[EAB_PENDING], "eabMACKeyb64url", hmac, "eabMACIDb64url", kid));
 	OPENSSL_cleanse(hmac, sizeof(hmac));
 }
 
-/* One LISTACCOUNTS row of r (R_EAB_PAGE). */
+/* One LISTACCOUNTS row. */
 static json_t *
-account_row(const struct rctx *rc, const struct db_res *r, size_t i, int contacts)
+account_row(const struct rctx *rc, const struct r_account *e, int contacts)
 {
 	char	 url[600], last[24];
 	json_t	*o, *c;
 
-	snprintf(url, sizeof(url), "%s/v2/%s", rc->conf->base_url, db_cell(r, i, 2));
-	o = json_pack("{s:s, s:s, s:s, s:s}", "acmeAccountID", db_cell(r, i, 0), "accountStatus",
-	    db_cell(r, i, 1), "eabMACIDb64url", db_cell(r, i, 0), "serverUrl", url);
-	rfc3339(db_cell(r, i, 3), 0, last);
+	if (e->level < 0 || e->status < 0)
+		return NULL;
+	snprintf(url, sizeof(url), "%s/v2/%s", rc->conf->base_url, level_names[e->level]);
+	o = json_pack("{s:s, s:s, s:s, s:s}", "acmeAccountID", e->kid, "accountStatus",
+	    eab_status_names[e->status], "eabMACIDb64url", e->kid, "serverUrl", url);
+	rfc3339(e->last_activity, 0, last);
 	if (o != NULL && last[0] != '\0')
 		json_object_set_new(o, "lastActivity", json_string(last));
 	if (o != NULL && contacts) {
 		c = json_array();
 		/* accounts.contact: one JSON array per ACME account, newline-joined. */
-		for (const char *p = db_cell(r, i, 4); p != NULL && *p != '\0';) {
+		for (const char *p = e->contacts; p != NULL && *p != '\0';) {
 			const char *nl = strchr(p, '\n');
 			json_t *a = json_loadb(p, nl != NULL ? (size_t)(nl - p) : strlen(p), 0, NULL);
 			size_t k;
@@ -103,7 +103,7 @@ account_row(const struct rctx *rc, const struct db_res *r, size_t i, int contact
 void
 act_listaccounts(struct rctx *rc)
 {
-	struct db_res	*r = NULL;
+	struct db_rows	 r = { 0 };
 	json_t		*a = NULL;
 	const char	*one = rc->v[F_ACCOUNT] != NULL ? rc->v[F_ACCOUNT] : rc->v[F_EAB_KEY_ID];
 	long long	 page, size;
@@ -122,19 +122,18 @@ act_listaccounts(struct rctx *rc)
 		problem(rc, RP_MISSING, F_ACCOUNT);
 		goto out;
 	}
-	if ((err = db_run(rc->db, R_EAB_PAGE, (struct db_param[]){ DB_S(rc->conf->reseller_login),
-	    DB_SN(one), DB_SN(one), DB_I(size), DB_I(page * size) }, 5, &r)) != 0) {
+	if ((err = rdb_eab_page(rc->db, rc->conf->reseller_login, one, size, page * size, &r)) != 0) {
 		db_problem(rc, err, "account list");
 		goto out;
 	}
 	a = json_array();
-	for (size_t i = 0; i < r->nrows; i++)
-		json_array_append_new(a, account_row(rc, r, i, contacts));
+	for (size_t i = 0; i < r.n; i++)
+		json_array_append_new(a, account_row(rc, DB_ROW(&r, struct r_account, i), contacts));
 	send_json(rc, 200, json_pack("{s:o}", "Accounts", a));
 	a = NULL;
 out:
 	json_decref(a);
-	db_res_free(r);
+	db_rows_free(&r);
 }
 
 /*
@@ -145,26 +144,25 @@ out:
 void
 act_listbindings(struct rctx *rc)
 {
-	struct db_res	*r = NULL;
+	struct db_rows	 r;
 	json_t		*a = NULL, *o;
 	char		 last[24];
 	int		 err;
 
-	if ((err = db_run(rc->db, R_BINDINGS, (struct db_param[]){ DB_S(rc->conf->reseller_login) }, 1,
-	    &r)) != 0) {
+	if ((err = rdb_bindings(rc->db, rc->conf->reseller_login, &r)) != 0) {
 		db_problem(rc, err, "binding list");
 		return;
 	}
 	a = json_array();
-	for (size_t i = 0; i < r->nrows; i++) {
-		o = json_pack("{s:b, s:s}", "reusable", strcmp(db_cell(r, i, 1), "deactivated") != 0,
-		    "eabMACIDb64url", db_cell(r, i, 0));
-		rfc3339(db_cell(r, i, 2), 0, last);
+	for (size_t i = 0; i < r.n; i++) {
+		const struct r_binding *b = DB_ROW(&r, struct r_binding, i);
+		o = json_pack("{s:b, s:s}", "reusable", b->status != EAB_DEACTIVATED, "eabMACIDb64url", b->kid);
+		rfc3339(b->last_bound, 0, last);
 		if (o != NULL && last[0] != '\0')
 			json_object_set_new(o, "lastActivity", json_string(last));
 		json_array_append_new(a, o);
 	}
-	db_res_free(r);
+	db_rows_free(&r);
 	send_json(rc, 200, json_pack("{s:o}", "Bindings", a));
 }
 
@@ -175,11 +173,11 @@ act_listbindings(struct rctx *rc)
  * the twin, so all three act on the whole key. Answers nRecordsUpdated.
  */
 static void
-account_status(struct rctx *rc, const char *to)
+account_status(struct rctx *rc, enum eab_status to)
 {
-	struct db_res	*r = NULL;
-	const char	*inc = rc->v[F_INCL_ADD];
-	int		 err;
+	const char		*inc = rc->v[F_INCL_ADD];
+	unsigned long long	 n = 0;
+	int			 err;
 
 	if (inc != NULL && strcmp(inc, "Y") != 0 && strcmp(inc, "N") != 0 && strcmp(inc, "*") != 0) {
 		problem(rc, RP_INVALID, F_INCL_ADD);
@@ -187,33 +185,32 @@ account_status(struct rctx *rc, const char *to)
 	}
 	if (begin(rc) != 0 || account_get(rc, 1) != 0)
 		goto out;
-	if (strcmp(rc->status, "deactivated") == 0) {
-		if (strcmp(to, "deactivated") == 0)
+	if (rc->status == EAB_DEACTIVATED) {
+		if (to == EAB_DEACTIVATED)
 			send_json(rc, 200, json_pack("{s:b, s:i}", "success", 1, "nRecordsUpdated", 0));
 		else
 			problem(rc, RP_INVALID, F_ACCOUNT);
 		goto out;
 	}
-	err = strcmp(to, "valid") == 0 ?
-	    db_run(rc->db, R_EAB_UNSUSPEND, (struct db_param[]){ DB_I(rc->eab_id) }, 1, &r) :
-	    db_run(rc->db, R_EAB_SET_STATUS, (struct db_param[]){ DB_S(to), DB_I(rc->eab_id) }, 2, &r);
+	err = to == EAB_VALID ? rdb_eab_unsuspend(rc->db, rc->eab_id, &n) :
+	    rdb_eab_set_status(rc->db, rc->eab_id, to, &n);
 	if (err != 0 || (err = db_commit(rc->db)) != 0) {
-		if (strcmp(to, "deactivated") == 0 && err != DB_EDOWN)
+		if (to == EAB_DEACTIVATED && err != DB_EDOWN)
 			problem(rc, RP_NOT_DEACTIVATED, F__MAX);
 		else
 			db_problem(rc, err, "status change");
 		goto out;
 	}
-	log_info("reseller: account %s: %s -> %s", rc->v[F_ACCOUNT], rc->status, to);
-	send_json(rc, 200, json_pack("{s:b, s:I}", "success", 1, "nRecordsUpdated", (json_int_t)r->affected));
+	log_info("reseller: account %s: %s -> %s", rc->v[F_ACCOUNT], eab_status_names[rc->status],
+	    eab_status_names[to]);
+	send_json(rc, 200, json_pack("{s:b, s:I}", "success", 1, "nRecordsUpdated", (json_int_t)n));
 out:
-	db_res_free(r);
 	(void)db_rollback(rc->db);
 }
 
-void act_suspend(struct rctx *rc) { account_status(rc, "suspended"); }
-void act_unsuspend(struct rctx *rc) { account_status(rc, "valid"); }
-void act_deactivate(struct rctx *rc) { account_status(rc, "deactivated"); }
+void act_suspend(struct rctx *rc) { account_status(rc, EAB_SUSPENDED); }
+void act_unsuspend(struct rctx *rc) { account_status(rc, EAB_VALID); }
+void act_deactivate(struct rctx *rc) { account_status(rc, EAB_DEACTIVATED); }
 
 /* LISTSERVERS: one ACME directory per level. */
 void

@@ -28,16 +28,13 @@ struct anchor {
 static long long
 yearly_price(struct rctx *rc, const char *domain)
 {
-	struct db_res	*r = NULL;
 	long long	 cents = -1;
 	int		 wild = strncmp(domain, "*.", 2) == 0;
 
-	if (db_run(rc->db, R_PRICE, (struct db_param[]){ DB_S(rc->level), DB_I(wild) }, 2, &r) == 0 &&
-	    r->nrows == 1)
-		cents = db_cell_int(r, 0, 0);
-	else
-		log_warnx("reseller: no price for level %s wildcard %d", rc->level, wild);
-	db_res_free(r);
+	if (rdb_price(rc->db, rc->level, wild, &cents) != 1) {
+		log_warnx("reseller: no price for level %s wildcard %d", level_names[rc->level], wild);
+		cents = -1;
+	}
 	return cents;
 }
 
@@ -59,17 +56,14 @@ pro_rata(long long term_price, long start, long end, long now)
 
 /* Insert a billed order; its number, or -1 (logged). */
 static long long
-order_insert(struct rctx *rc, const char *kind, const char *domain, long long cents)
+order_insert(struct rctx *rc, enum rorder_kind kind, const char *domain, long long cents)
 {
-	struct db_res	*r = NULL;
 	char		 now[CLOCK_SQL_LEN];
 	long long	 n = -1;
 
 	clock_sql(clock_now(), now);
-	if (db_run(rc->db, R_ORDER_INSERT, (struct db_param[]){ DB_I(rc->eab_id), DB_S(kind),
-	    DB_SN(domain), DB_I(cents), DB_S(now) }, 5, &r) == 0)
-		n = (long long)r->insert_id;
-	db_res_free(r);
+	if (rdb_order_insert(rc->db, rc->eab_id, kind, domain, cents, now, &n) != 0)
+		n = -1;
 	return n;
 }
 
@@ -88,14 +82,15 @@ order_answer(long long number, long long cents)
 }
 
 /*
- * The anchor in field f for the account's level lv ("OV" or "QWAC"):
- * into *a. 0, or -1 with the answer sent (unknown, or of another level:
- * invalid value).
+ * The anchor in field f for the account's level (OV or QWAC): into *a.
+ * 0, or -1 with the answer sent (unknown, or of another level: invalid
+ * value).
  */
 static int
-anchor_get(struct rctx *rc, enum rfield f, const char *lv, struct anchor *a)
+anchor_get(struct rctx *rc, enum rfield f, struct anchor *a)
 {
-	struct db_res	*r = NULL;
+	struct db_res	*keep = NULL;
+	struct r_preval	 p;
 	const char	*s = rc->v[f];
 	char		*end;
 	int		 rv = -1;
@@ -104,17 +99,16 @@ anchor_get(struct rctx *rc, enum rfield f, const char *lv, struct anchor *a)
 	errno = 0;
 	a->number = strtoll(s, &end, 10);
 	if (!isdigit((unsigned char)*s) || *end != '\0' || errno != 0 || a->number <= 0 ||
-	    db_run(rc->db, R_PREVAL_GET, (struct db_param[]){ DB_I(a->number) }, 1, &r) != 0 ||
-	    r->nrows != 1 || strcmp(db_cell(r, 0, 0), lv) != 0) {
+	    rdb_preval_get(rc->db, a->number, &p, &keep) != 1 || p.level != (int)rc->level) {
 		problem(rc, RP_INVALID, f);
 		goto out;
 	}
-	snprintf(a->org, sizeof(a->org), "%s", db_cell(r, 0, 1));
-	snprintf(a->city, sizeof(a->city), "%s", db_cell(r, 0, 2));
-	snprintf(a->country, sizeof(a->country), "%s", db_cell(r, 0, 3));
+	snprintf(a->org, sizeof(a->org), "%s", p.org);
+	snprintf(a->city, sizeof(a->city), "%s", p.city);
+	snprintf(a->country, sizeof(a->country), "%s", p.country);
 	rv = 0;
 out:
-	db_res_free(r);
+	db_res_free(keep);
 	return rv;
 }
 
@@ -126,11 +120,11 @@ out:
 static int
 add_anchor(struct rctx *rc, struct anchor *a)
 {
-	int	 qwac = strcmp(rc->level, "QWAC") == 0;
+	int	 qwac = rc->level == LEVEL_QWAC;
 	enum rfield mine = qwac ? F_EV_ANCHOR : F_OV_ANCHOR, other = qwac ? F_OV_ANCHOR : F_EV_ANCHOR;
 
 	memset(a, 0, sizeof(*a));
-	if (strcmp(rc->level, "DV") == 0) {
+	if (rc->level == LEVEL_DV) {
 		if (rc->v[F_OV_ANCHOR] == NULL && rc->v[F_EV_ANCHOR] == NULL)
 			return 0;
 		problem(rc, RP_NOT_DV, F__MAX);
@@ -144,15 +138,14 @@ add_anchor(struct rctx *rc, struct anchor *a)
 		problem(rc, RP_MISSING, mine);
 		return -1;
 	}
-	return anchor_get(rc, mine, qwac ? "QWAC" : "OV", a);
+	return anchor_get(rc, mine, a);
 }
 
 /* The certificate subject of the key follows its anchor. 0 or -1 (logged). */
 static int
 set_org(struct rctx *rc, const struct anchor *a)
 {
-	return db_run(rc->db, R_EAB_SET_ORG, (struct db_param[]){ DB_S(a->org), DB_S(a->city),
-	    DB_S(a->country), DB_I(rc->eab_id) }, 4, NULL);
+	return rdb_eab_set_org(rc->db, rc->eab_id, a->org, a->city, a->country);
 }
 
 /* addAssociatedFQDN=Y: www.x ↔ x, and *.x → x (into out); 0 if none. */
@@ -170,21 +163,14 @@ associated(const char *d, char out[ACME_NAME_MAX + 1])
 
 /* An ADDDOMAIN repeated for an active enrollment: its original order. */
 static void
-add_replay(struct rctx *rc, const char *add_order)
+add_replay(struct rctx *rc, long long n)
 {
-	struct db_res	*r = NULL;
-	long long	 n = add_order != NULL ? strtoll(add_order, NULL, 10) : 0, cents = 0;
+	long long	 cents = 0;
 	int		 err;
 
-	if (n > 0) {
-		if ((err = db_run(rc->db, R_ORDER_COST, (struct db_param[]){ DB_I(n), DB_I(rc->eab_id) },
-		    2, &r)) != 0) {
-			db_problem(rc, err, "order lookup");
-			return;
-		}
-		if (r->nrows == 1)
-			cents = db_cell_int(r, 0, 0);
-		db_res_free(r);
+	if (n > 0 && (err = rdb_order_cost(rc->db, n, rc->eab_id, &cents)) < 0) {
+		db_problem(rc, err, "order lookup");
+		return;
 	}
 	send_json(rc, 200, order_answer(n, cents));
 }
@@ -197,8 +183,7 @@ enroll(struct rctx *rc, const char *name, const char *exp, long long n, const st
 	char	 now[CLOCK_SQL_LEN];
 
 	clock_sql(clock_now(), now);
-	return db_run(rc->db, R_DOMAIN_ADD, (struct db_param[]){ DB_I(rc->eab_id), DB_S(name),
-	    DB_S(now), DB_S(exp), n > 0 ? DB_I(n) : DB_NUL, a->number > 0 ? DB_I(a->number) : DB_NUL }, 6, NULL);
+	return rdb_domain_add(rc->db, rc->eab_id, name, now, exp, n, a->number);
 }
 
 /*
@@ -210,7 +195,8 @@ enroll(struct rctx *rc, const char *name, const char *exp, long long n, const st
 void
 act_adddomain(struct rctx *rc)
 {
-	struct db_res	*r = NULL;
+	struct db_res	*keep = NULL;
+	struct r_enrollment e;
 	struct anchor	 a;
 	char		 start[CLOCK_SQL_LEN], end[CLOCK_SQL_LEN], exp[CLOCK_SQL_LEN], assoc[ACME_NAME_MAX + 1];
 	long		 t = today(), ts, te;
@@ -222,29 +208,25 @@ act_adddomain(struct rctx *rc)
 		goto out;
 	ts = rc->term_start;
 	te = rc->term_end;
-	if (strcmp(rc->status, "suspended") == 0 || strcmp(rc->status, "deactivated") == 0) {
+	if (rc->status == EAB_SUSPENDED || rc->status == EAB_DEACTIVATED) {
 		problem(rc, RP_INVALID, F_ACCOUNT);
 		goto out;
 	}
 	if (domain_arg(rc) != 0 || add_anchor(rc, &a) != 0)
 		goto out;
-	if ((err = db_run(rc->db, R_DOMAIN_LOCK, (struct db_param[]){ DB_I(rc->eab_id),
-	    DB_S(rc->domain) }, 2, &r)) != 0) {
+	if ((err = rdb_domain_lock(rc->db, rc->eab_id, rc->domain, &e, &keep)) < 0) {
 		db_problem(rc, err, "domain lookup");
 		goto out;
 	}
-	if (r->nrows == 1 && db_cell(r, 0, 2) == NULL) {
-		add_replay(rc, db_cell(r, 0, 3));
+	if (err == 1 && e.removed_at == NULL) {
+		add_replay(rc, e.add_order);
 		goto out;
 	}
-	db_res_free(r);
-	r = NULL;
 	/* One organization per key: every active domain under the same anchor. */
-	if (a.number > 0 && db_run(rc->db, R_ANCHOR_OTHERS, (struct db_param[]){ DB_I(rc->eab_id),
-	    DB_I(a.number) }, 2, &r) == 0)
-		others = db_cell_int(r, 0, 0);
+	if (a.number > 0)
+		(void)rdb_anchor_others(rc->db, rc->eab_id, a.number, &others);
 	if (others > 0) {
-		problem(rc, RP_INVALID, strcmp(rc->level, "QWAC") == 0 ? F_EV_ANCHOR : F_OV_ANCHOR);
+		problem(rc, RP_INVALID, rc->level == LEVEL_QWAC ? F_EV_ANCHOR : F_OV_ANCHOR);
 		goto out;
 	}
 	if ((yearly = yearly_price(rc, rc->domain)) < 0) {
@@ -253,12 +235,12 @@ act_adddomain(struct rctx *rc)
 	}
 	with_assoc = with_assoc && associated(rc->domain, assoc);
 	if (te < 0 || te <= t) {
-		struct db_res *act = NULL;
+		struct db_rows act;
 		int any = 1;
-		if (te >= 0 && db_run(rc->db, R_DOMAINS_ACTIVE, (struct db_param[]){ DB_I(rc->eab_id) }, 1,
-		    &act) == 0)
-			any = act->nrows > 0;
-		db_res_free(act);
+		if (te >= 0 && rdb_domains_active(rc->db, rc->eab_id, &act) == 0) {
+			any = act.n > 0;
+			db_rows_free(&act);
+		}
 		if (te >= 0 && any) {
 			/* The subscription expired with its domains: extend first. */
 			problem(rc, RP_INVALID, F_ACCOUNT);
@@ -279,9 +261,8 @@ act_adddomain(struct rctx *rc)
 	day_date(ts, start);
 	day_date(te, end);
 	day_sql(te, exp);
-	if ((n = order_insert(rc, "ADD", rc->domain, cents)) < 0 ||
-	    (new_term && db_run(rc->db, R_EAB_SET_TERM, (struct db_param[]){ DB_S(start), DB_S(end),
-	    DB_I(rc->eab_id) }, 3, NULL) != 0) ||
+	if ((n = order_insert(rc, RK_ADD, rc->domain, cents)) < 0 ||
+	    (new_term && rdb_eab_set_term(rc->db, rc->eab_id, start, end) != 0) ||
 	    enroll(rc, rc->domain, exp, n, &a) != 0 ||
 	    (with_assoc && enroll(rc, assoc, exp, 0, &a) != 0) ||
 	    (a.number > 0 && set_org(rc, &a) != 0) ||
@@ -293,14 +274,14 @@ act_adddomain(struct rctx *rc)
 	    with_assoc ? " and " : "", with_assoc ? assoc : "", n, cents);
 	send_json(rc, 200, order_answer(n, cents));
 out:
-	db_res_free(r);
+	db_res_free(keep);
 	(void)db_rollback(rc->db);
 }
 
 /* 1 if a SAN of the certificate (sans, a JSON array) is covered by domain
  * and by none of the others (the account's remaining enrollments). */
 static int
-cert_depends_on(const char *sans, const char *domain, const struct db_res *others)
+cert_depends_on(const char *sans, const char *domain, const struct db_rows *others)
 {
 	json_t	*a = json_loads(sans != NULL ? sans : "", 0, NULL);
 	size_t	 i;
@@ -312,8 +293,8 @@ cert_depends_on(const char *sans, const char *domain, const struct db_res *other
 		int covered = 0;
 		if (san == NULL || !domain_covers(domain, san))
 			continue;
-		for (size_t k = 0; others != NULL && k < others->nrows && !covered; k++)
-			covered = domain_covers(db_cell(others, k, 0), san);
+		for (size_t k = 0; others != NULL && k < others->n && !covered; k++)
+			covered = domain_covers(DB_ROW(others, struct r_domain, k)->domain, san);
 		if (!covered)
 			hit = 1;
 	}
@@ -331,25 +312,24 @@ cert_depends_on(const char *sans, const char *domain, const struct db_res *other
 static long
 revoke_removed(struct rctx *rc, size_t *revoked)
 {
-	struct db_res	*certs = NULL, *others = NULL;
+	struct db_rows	 certs = { 0 }, others = { 0 };
 	long long	 last = 0, page = rc->conf->reseller_revoke_page;
 	long		 failed = -1;
 
 	*revoked = 0;
-	if (db_run(rc->db, R_DOMAINS_ACTIVE, (struct db_param[]){ DB_I(rc->eab_id) }, 1, &others) != 0)
+	if (rdb_domains_active(rc->db, rc->eab_id, &others) != 0)
 		goto out;
 	failed = 0;
 	do {
-		db_res_free(certs);
-		certs = NULL;
-		if (db_run(rc->db, R_CERTS_VALID_PAGE, (struct db_param[]){ DB_I(rc->eab_id), DB_I(last),
-		    DB_I(page) }, 3, &certs) != 0) {
+		db_rows_free(&certs);
+		if (rdb_certs_valid_page(rc->db, rc->eab_id, last, page, &certs) != 0) {
 			failed = -1;
 			goto out;
 		}
-		for (size_t i = 0; i < certs->nrows; i++) {
-			last = db_cell_int(certs, i, 0);
-			if (!cert_depends_on(db_cell(certs, i, 1), rc->domain, others))
+		for (size_t i = 0; i < certs.n; i++) {
+			const struct r_cert_sans *c = DB_ROW(&certs, struct r_cert_sans, i);
+			last = c->id;
+			if (!cert_depends_on(c->sans, rc->domain, &others))
 				continue;
 			if (revoke_certificate(rc->conf, last, 5) < 0) {
 				log_warnx("reseller: %s: revoking certificate %lld failed", rc->domain, last);
@@ -357,10 +337,10 @@ revoke_removed(struct rctx *rc, size_t *revoked)
 			} else
 				(*revoked)++;
 		}
-	} while (certs->nrows == (size_t)page);
+	} while (certs.n == (size_t)page);
 out:
-	db_res_free(certs);
-	db_res_free(others);
+	db_rows_free(&certs);
+	db_rows_free(&others);
 	return failed;
 }
 
@@ -373,8 +353,9 @@ out:
 void
 act_removedomain(struct rctx *rc)
 {
-	struct db_res	*r = NULL;
-	long long	 cents = 0, add_order;
+	struct db_res	*keep = NULL;
+	struct r_enrollment e;
+	long long	 cents = 0;
 	size_t		 revoked = 0;
 	long		 failed = 0;
 	char		 now[CLOCK_SQL_LEN];
@@ -383,36 +364,28 @@ act_removedomain(struct rctx *rc)
 
 	if (begin(rc) != 0 || account_get(rc, 1) != 0)
 		goto out;
-	if (strcmp(rc->status, "deactivated") == 0) {
+	if (rc->status == EAB_DEACTIVATED) {
 		problem(rc, RP_INVALID, F_ACCOUNT);
 		goto out;
 	}
 	if (domain_arg(rc) != 0)
 		goto out;
-	if ((err = db_run(rc->db, R_DOMAIN_LOCK, (struct db_param[]){ DB_I(rc->eab_id),
-	    DB_S(rc->domain) }, 2, &r)) != 0) {
+	if ((err = rdb_domain_lock(rc->db, rc->eab_id, rc->domain, &e, &keep)) < 0) {
 		db_problem(rc, err, "domain lookup");
 		goto out;
 	}
-	if (r->nrows != 1 || db_cell(r, 0, 2) != NULL) {
+	if (err == 0 || e.removed_at != NULL) {
 		problem(rc, RP_NOT_REMOVED, F__MAX);
 		goto out;
 	}
-	refund = clock_parse(db_cell(r, 0, 1), &added) == 0 && clock_now() < added + REFUND_WINDOW;
-	add_order = db_cell(r, 0, 3) != NULL ? strtoll(db_cell(r, 0, 3), NULL, 10) : 0;
+	refund = clock_parse(e.added_at, &added) == 0 && clock_now() < added + REFUND_WINDOW;
 	clock_sql(clock_now(), now);
-	if (db_run(rc->db, R_DOMAIN_REMOVE, (struct db_param[]){ DB_S(now), DB_I(db_cell_int(r, 0, 0)) },
-	    2, NULL) != 0)
+	if (rdb_domain_remove(rc->db, e.id, now) != 0)
 		goto dberr;
 	if (refund) {
-		db_res_free(r);
-		r = NULL;
-		if (add_order > 0 && (db_run(rc->db, R_ORDER_COST, (struct db_param[]){ DB_I(add_order),
-		    DB_I(rc->eab_id) }, 2, &r) != 0))
+		if (e.add_order > 0 && rdb_order_cost(rc->db, e.add_order, rc->eab_id, &cents) < 0)
 			goto dberr;
-		if (r != NULL && r->nrows == 1)
-			cents = db_cell_int(r, 0, 0);
-		if (order_insert(rc, "REFUND", rc->domain, -cents) < 0)
+		if (order_insert(rc, RK_REFUND, rc->domain, -cents) < 0)
 			goto dberr;
 	}
 	if (db_commit(rc->db) != 0)
@@ -430,7 +403,7 @@ act_removedomain(struct rctx *rc)
 dberr:
 	db_problem(rc, DB_ERR, "removing the domain");
 out:
-	db_res_free(r);
+	db_res_free(keep);
 	(void)db_rollback(rc->db);
 }
 
@@ -439,7 +412,7 @@ out:
 void
 act_listdomains(struct rctx *rc)
 {
-	struct db_res	*r = NULL;
+	struct db_rows	 r = { 0 };
 	json_t		*a = NULL;
 	char		 now[CLOCK_SQL_LEN], exp[24];
 	long long	 page, size;
@@ -450,41 +423,40 @@ act_listdomains(struct rctx *rc)
 	    account_get(rc, 0) != 0)
 		goto out;
 	clock_sql(clock_now(), now);
-	if ((err = db_run(rc->db, R_DOMAINS_LISTED, (struct db_param[]){ DB_I(rc->eab_id), DB_S(now),
-	    DB_I(size), DB_I(page * size) }, 4, &r)) != 0) {
+	if ((err = rdb_domains_listed(rc->db, rc->eab_id, now, size, page * size, &r)) != 0) {
 		db_problem(rc, err, "domain list");
 		goto out;
 	}
 	a = json_array();
-	for (size_t i = 0; i < r->nrows; i++) {
+	for (size_t i = 0; i < r.n; i++) {
+		const struct r_domain *d = DB_ROW(&r, struct r_domain, i);
 		/* expires_at is the exclusive end: its last second is the answer. */
-		rfc3339(db_cell(r, i, 1), -1, exp);
-		json_array_append_new(a, json_pack("{s:s, s:s}", "domainName", db_cell(r, i, 0),
-		    "expiresAt", exp));
+		rfc3339(d->expires_at, -1, exp);
+		json_array_append_new(a, json_pack("{s:s, s:s}", "domainName", d->domain, "expiresAt", exp));
 	}
 	send_json(rc, 200, json_pack("{s:o}", "Domains", a));
 	a = NULL;
 out:
 	json_decref(a);
-	db_res_free(r);
+	db_rows_free(&r);
 }
 
 /* Sum of the yearly prices of the account's active domains; -1 (sent) on error. */
 static long long
 extension_cost(struct rctx *rc, size_t *ndomains)
 {
-	struct db_res	*r = NULL;
+	struct db_rows	 r;
 	long long	 sum = 0, p;
 	int		 err;
 
-	if ((err = db_run(rc->db, R_DOMAINS_ACTIVE, (struct db_param[]){ DB_I(rc->eab_id) }, 1, &r)) != 0) {
+	if ((err = rdb_domains_active(rc->db, rc->eab_id, &r)) != 0) {
 		db_problem(rc, err, "domain list");
 		return -1;
 	}
-	*ndomains = r->nrows;
-	for (size_t i = 0; i < r->nrows && sum >= 0; i++)
-		sum = (p = yearly_price(rc, db_cell(r, i, 0))) < 0 ? -1 : sum + p;
-	db_res_free(r);
+	*ndomains = r.n;
+	for (size_t i = 0; i < r.n && sum >= 0; i++)
+		sum = (p = yearly_price(rc, DB_ROW(&r, struct r_domain, i)->domain)) < 0 ? -1 : sum + p;
+	db_rows_free(&r);
 	if (sum < 0)
 		db_problem(rc, DB_ERR, "pricing");
 	return sum;
@@ -508,7 +480,7 @@ act_extenddomains(struct rctx *rc)
 	    account_get(rc, 1) != 0)
 		goto out;
 	te = rc->term_end;
-	if (strcmp(rc->status, "suspended") == 0 || strcmp(rc->status, "deactivated") == 0 || te < 0 ||
+	if (rc->status == EAB_SUSPENDED || rc->status == EAB_DEACTIVATED || te < 0 ||
 	    t < te - EXTEND_BEFORE_DAYS || t > te + EXTEND_AFTER_DAYS) {
 		problem(rc, RP_INVALID, F_ACCOUNT);
 		goto out;
@@ -528,10 +500,9 @@ act_extenddomains(struct rctx *rc)
 	day_date(te, start);
 	day_date(ne, end);
 	day_sql(ne, exp);
-	if ((n = order_insert(rc, "EXTEND", NULL, cents)) < 0 ||
-	    db_run(rc->db, R_EAB_SET_TERM, (struct db_param[]){ DB_S(start), DB_S(end),
-	    DB_I(rc->eab_id) }, 3, NULL) != 0 ||
-	    db_run(rc->db, R_DOMAINS_EXTEND, (struct db_param[]){ DB_S(exp), DB_I(rc->eab_id) }, 2, NULL) != 0 ||
+	if ((n = order_insert(rc, RK_EXTEND, NULL, cents)) < 0 ||
+	    rdb_eab_set_term(rc->db, rc->eab_id, start, end) != 0 ||
+	    rdb_domains_extend(rc->db, rc->eab_id, exp) != 0 ||
 	    db_commit(rc->db) != 0) {
 		db_problem(rc, DB_ERR, "extending");
 		goto out;
@@ -550,19 +521,19 @@ out:
 void
 act_updatedomains(struct rctx *rc)
 {
-	struct db_res	*r = NULL;
 	struct anchor	 a;
 	enum rfield	 nf, of, bad1, bad2;
+	unsigned long long n = 0;
 	long long	 old;
 	int		 qwac;
 
 	if (begin(rc) != 0 || account_get(rc, 1) != 0)
 		goto out;
-	if (strcmp(rc->level, "DV") == 0) {
+	if (rc->level == LEVEL_DV) {
 		problem(rc, RP_NOT_DV, F__MAX);
 		goto out;
 	}
-	qwac = strcmp(rc->level, "QWAC") == 0;
+	qwac = rc->level == LEVEL_QWAC;
 	nf = qwac ? F_EV_ANCHOR : F_OV_ANCHOR;
 	of = qwac ? F_OLD_EV_ANCHOR : F_OLD_OV_ANCHOR;
 	bad1 = qwac ? F_OV_ANCHOR : F_EV_ANCHOR;
@@ -576,18 +547,15 @@ act_updatedomains(struct rctx *rc)
 		goto out;
 	}
 	if ((old = number_arg(rc, of, 1, 9223372036854775807LL, 0)) < 0 ||
-	    anchor_get(rc, nf, qwac ? "QWAC" : "OV", &a) != 0)
+	    anchor_get(rc, nf, &a) != 0)
 		goto out;
-	if (db_run(rc->db, R_DOMAINS_ANCHOR_SWAP, (struct db_param[]){ DB_I(a.number), DB_I(rc->eab_id),
-	    DB_I(old) }, 3, &r) != 0 || (r->affected > 0 && set_org(rc, &a) != 0) ||
-	    db_commit(rc->db) != 0) {
+	if (rdb_domains_anchor_swap(rc->db, rc->eab_id, old, a.number, &n) != 0 ||
+	    (n > 0 && set_org(rc, &a) != 0) || db_commit(rc->db) != 0) {
 		db_problem(rc, DB_ERR, "updating the anchor");
 		goto out;
 	}
-	log_info("reseller: %s anchor %lld -> %lld, %llu domains", rc->v[F_ACCOUNT], old, a.number,
-	    r->affected);
-	send_json(rc, 200, json_pack("{s:I, s:b}", "nRecordsUpdated", (json_int_t)r->affected, "success", 1));
+	log_info("reseller: %s anchor %lld -> %lld, %llu domains", rc->v[F_ACCOUNT], old, a.number, n);
+	send_json(rc, 200, json_pack("{s:I, s:b}", "nRecordsUpdated", (json_int_t)n, "success", 1));
 out:
-	db_res_free(r);
 	(void)db_rollback(rc->db);
 }

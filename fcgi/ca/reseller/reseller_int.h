@@ -5,6 +5,7 @@
  *   reseller.c           entry, declared inputs, login and its throttle,
  *                        answers (problem documents), the call log
  *   reseller_sql.c       every statement (enum rstmt, reseller.h)
+ *   reseller_rows.c      one typed function per statement (rdb_*, reseller.h)
  *   reseller_accounts.c  PREREGISTER, LISTACCOUNTS, LISTBINDINGS,
  *                        SUSPEND/UNSUSPEND/DEACTIVATEACCOUNT, LISTSERVERS
  *   reseller_domains.c   ADDDOMAIN, REMOVEDOMAIN, LISTDOMAINS,
@@ -87,8 +88,8 @@ struct rctx {
 	char			 domain[ACME_NAME_MAX + 1];	/* domainName, lower case */
 	/* The account (eab_keys row), after account_get. */
 	long long		 eab_id;
-	char			 level[8];
-	char			 status[16];
+	enum level		 level;
+	enum eab_status		 status;
 	long			 term_start;	/* days since 1970-01-01; -1 when none */
 	long			 term_end;	/* exclusive: the day after the last day */
 	int			 term_years;	/* PREREGISTER's duration */

@@ -141,9 +141,9 @@ filters_pass(const struct filter *fs, size_t n, const char *domain, const char *
 
 /* The names of a row: certificate sans (strings) or order identifiers. */
 static json_t *
-row_names(const struct db_res *r, size_t i)
+row_names(const struct r_last *r)
 {
-	json_t	*a = json_loads(db_cell(r, i, 4) ? db_cell(r, i, 4) : "", 0, NULL), *out = json_array(), *v;
+	json_t	*a = json_loads(r->names != NULL ? r->names : "", 0, NULL), *out = json_array(), *v;
 	size_t	 k;
 
 	json_array_foreach(a, k, v) {
@@ -157,27 +157,26 @@ row_names(const struct db_res *r, size_t i)
 }
 
 static json_t *
-last_entry(const struct rctx *rc, const struct db_res *r, size_t i, const char *domain, long long primary)
+last_entry(const struct rctx *rc, const struct r_last *r, const char *domain, long long primary)
 {
 	char	 nb[24], na[24];
-	int	 cert = strcmp(db_cell(r, i, 0), "C") == 0, revoked = cert && strcmp(db_cell(r, i, 3), "revoked") == 0;
-	const char *acct = db_cell_int(r, i, 8) == primary || db_cell(r, i, 10) == NULL ? rc->v[F_ACCOUNT] :
-		    db_cell(r, i, 10);
-	json_t	*o = json_pack("{s:I, s:I}", "orderNumber", (json_int_t)db_cell_int(r, i, 2), "acmeOrderID",
-		    (json_int_t)db_cell_int(r, i, 2));
+	int	 cert = r->cert, revoked = cert && r->revoked;
+	const char *acct = r->account_id == primary || r->thumb == NULL ? rc->v[F_ACCOUNT] : r->thumb;
+	json_t	*o = json_pack("{s:I, s:I}", "orderNumber", (json_int_t)r->order_id, "acmeOrderID",
+		    (json_int_t)r->order_id);
 
 	if (o == NULL)
 		return NULL;
 	if (cert) {
-		rfc3339(db_cell(r, i, 6), 0, nb);
-		rfc3339(db_cell(r, i, 7), 0, na);
-		json_object_set_new(o, "certificateID", json_integer(db_cell_int(r, i, 1)));
+		rfc3339(r->not_before, 0, nb);
+		rfc3339(r->not_after, 0, na);
+		json_object_set_new(o, "certificateID", json_integer(r->cert_id));
 	}
 	json_object_set_new(o, "statusCode", json_integer(!cert ? 7 : revoked ? 8 : 6));
 	json_object_set_new(o, "statusDesc", json_string(!cert ? "Rejected" : revoked ? "Revoked" : "Valid"));
 	json_object_set_new(o, "domainName", json_string(domain));
 	if (cert) {
-		json_object_set_new(o, "serialNumber", json_string(db_cell(r, i, 5)));
+		json_object_set_new(o, "serialNumber", json_string(r->serial));
 		json_object_set_new(o, "validNotBefore", json_string(nb));
 		json_object_set_new(o, "validNotAfter", json_string(na));
 	}
@@ -205,7 +204,7 @@ void
 act_getlastorder(struct rctx *rc)
 {
 	struct filter	 fs[FILTERS_MAX];
-	struct db_res	*r = NULL, *p = NULL;
+	struct db_rows	 r = { 0 };
 	json_t		*a = NULL, *seen = NULL;
 	long long	 primary = 0, only;
 	size_t		 nf = 0, n = 0;
@@ -224,29 +223,28 @@ act_getlastorder(struct rctx *rc)
 	}
 	if (account_get(rc, 0) != 0)
 		goto out;
-	if ((err = db_run(rc->db, R_PRIMARY_ACCOUNT, (struct db_param[]){ DB_I(rc->eab_id) }, 1, &p)) != 0) {
+	if ((err = rdb_primary_account(rc->db, rc->eab_id, &primary)) != 0) {
 		db_problem(rc, err, "account lookup");
 		goto out;
 	}
-	primary = db_cell_int(p, 0, 0);
 	only = incl ? 0 : (primary > 0 ? primary : -1);
-	if ((err = db_run(rc->db, R_LAST_ORDERS, (struct db_param[]){ DB_I(rc->eab_id), DB_I(only), DB_I(only),
-	    DB_I(rc->eab_id), DB_I(only), DB_I(only) }, 6, &r)) != 0) {
+	if ((err = rdb_last_orders(rc->db, rc->eab_id, only, &r)) != 0) {
 		db_problem(rc, err, "order list");
 		goto out;
 	}
 	a = json_array();
 	seen = json_object();
-	for (size_t i = 0; i < r->nrows && n < LAST_MAX; i++) {
-		json_t *names = row_names(r, i), *v;
+	for (size_t i = 0; i < r.n && n < LAST_MAX; i++) {
+		const struct r_last *row = DB_ROW(&r, struct r_last, i);
+		json_t *names = row_names(row), *v;
 		size_t k;
 		json_array_foreach(names, k, v) {
 			char key[ACME_NAME_MAX + 32];
 			const char *d = json_string_value(v);
-			snprintf(key, sizeof(key), "%s|%lld", d, incl && per_acct ? db_cell_int(r, i, 8) : 0);
-			if (seen_before(seen, key) || !filters_pass(fs, nf, d, db_cell(r, i, 7)) || n >= LAST_MAX)
+			snprintf(key, sizeof(key), "%s|%lld", d, incl && per_acct ? row->account_id : 0);
+			if (seen_before(seen, key) || !filters_pass(fs, nf, d, row->not_after) || n >= LAST_MAX)
 				continue;
-			json_array_append_new(a, last_entry(rc, r, i, d, primary));
+			json_array_append_new(a, last_entry(rc, row, d, primary));
 			n++;
 		}
 		json_decref(names);
@@ -256,8 +254,7 @@ act_getlastorder(struct rctx *rc)
 out:
 	json_decref(a);
 	json_decref(seen);
-	db_res_free(r);
-	db_res_free(p);
+	db_rows_free(&r);
 }
 
 /* ---- !AutoRevokeSSL ---- */
@@ -352,11 +349,10 @@ static long long
 revoke_target(struct rctx *rc)
 {
 	static const enum rfield which[] = { F_ORDER_NUMBER, F_CERT_ID, F_SERIAL };
-	static const int stmt[] = { R_CERT_BY_ORDER, R_CERT_BY_ID, R_CERT_BY_SERIAL };
-	struct db_res	*r = NULL;
-	char		 serial[40], *end;
-	long long	 id = -1, num = 0;
-	int		 k = -1, err;
+	static const enum rcert_by by[] = { RC_BY_ORDER, RC_BY_ID, RC_BY_SERIAL };
+	char		 serial[40] = "", *end;
+	long long	 id = -1, found = -1, num = 0;
+	int		 k = -1, err, st = -1;
 
 	for (int i = 0; i < 3; i++)
 		if (rc->v[which[i]] != NULL) {
@@ -392,21 +388,17 @@ revoke_target(struct rctx *rc)
 			return -1;
 		}
 	}
-	if ((err = db_run(rc->db, stmt[k], (struct db_param[]){ which[k] == F_SERIAL ? DB_S(serial) : DB_I(num),
-	    DB_S(rc->conf->reseller_login) }, 2, &r)) != 0)
+	if ((err = rdb_cert_find(rc->db, by[k], num, serial, rc->conf->reseller_login, &found)) < 0)
 		goto dberr;
-	if (r->nrows == 1) {
-		id = db_cell_int(r, 0, 0);
+	if (err == 1) {
+		id = found;
 		goto out;
 	}
 	if (which[k] == F_ORDER_NUMBER) {
-		db_res_free(r);
-		r = NULL;
-		if (db_run(rc->db, R_ORDER_STATE, (struct db_param[]){ DB_I(num), DB_S(rc->conf->reseller_login) },
-		    2, &r) != 0)
+		if ((err = rdb_order_state(rc->db, num, rc->conf->reseller_login, &st)) < 0)
 			goto dberr;
-		if (r->nrows == 1) {
-			if (strcmp(db_cell(r, 0, 0), "invalid") == 0)
+		if (err == 1) {
+			if (st == ORDER_INVALID)
 				form_answer(rc, -20, "The order has already been rejected!");
 			else
 				form_answer(rc, -26, "The certificate is still being issued!");
@@ -418,7 +410,6 @@ revoke_target(struct rctx *rc)
 dberr:
 	form_answer(rc, -14, "An unknown error occurred!");
 out:
-	db_res_free(r);
 	return id;
 }
 
@@ -426,13 +417,11 @@ out:
 static int
 is_revoked(struct rctx *rc, long long id)
 {
-	struct db_res	*r = NULL;
-	int		 rv = -1;
+	int	 st = -1;
 
-	if (db_run(rc->db, R_CERT_STATUS, (struct db_param[]){ DB_I(id) }, 1, &r) == 0 && r->nrows == 1)
-		rv = strcmp(db_cell(r, 0, 0), "revoked") == 0;
-	db_res_free(r);
-	return rv;
+	if (rdb_cert_status(rc->db, id, &st) != 1)
+		return -1;
+	return st == CERT_REVOKED;
 }
 
 /*

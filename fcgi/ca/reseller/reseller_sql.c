@@ -9,8 +9,11 @@
 
 #include "reseller/reseller.h"
 
-#define EAB_COLS "id, level, status, term_start, term_end, term_years"
+#define EAB_COLS "id, level, status, term_start, term_end, COALESCE(term_years, 1)"
 #define OWNED(a) "(" a "owner_login IS NULL OR " a "owner_login = ?)"
+
+const char *const rorder_kind_names[RK__MAX] = { "ADD", "EXTEND", "REFUND" };
+const char *const rfail_scope_names[RS__MAX] = { "login", "addr" };
 
 const char *const reseller_sql[R__MAX] = {
 	[R_EAB_BY_KID] =
@@ -81,10 +84,10 @@ const char *const reseller_sql[R__MAX] = {
 	/* GETLASTORDER: certificates and rejected orders of the key (of one
 	 * ACME account when ? is not 0), newest first. */
 	[R_LAST_ORDERS] =
-	    "SELECT 'C', c.id, c.order_id, c.status, c.sans, c.serial, c.not_before, c.not_after, "
+	    "SELECT 1, c.id, c.order_id, c.status = 'revoked', c.sans, c.serial, c.not_before, c.not_after, "
 	    "c.account_id, c.created_at, (SELECT LEFT(a.jwk_thumbprint, 32) FROM accounts a "
 	    "WHERE a.id = c.account_id) FROM certificates c WHERE c.eab_id = ? AND (? = 0 OR c.account_id = ?) "
-	    "UNION ALL SELECT 'O', 0, o.id, o.status, o.identifiers, NULL, NULL, NULL, o.account_id, "
+	    "UNION ALL SELECT 0, 0, o.id, 0, o.identifiers, NULL, NULL, NULL, o.account_id, "
 	    "o.created_at, LEFT(a.jwk_thumbprint, 32) FROM orders o JOIN accounts a ON a.id = o.account_id "
 	    "WHERE a.eab_id = ? "
 	    "AND o.status = 'invalid' AND (? = 0 OR o.account_id = ?) ORDER BY 10 DESC, 3 DESC LIMIT 5000",
@@ -128,7 +131,8 @@ const char *const reseller_sql[R__MAX] = {
 	    "INSERT INTO reseller_prevalidations (level, org_name, org_city, org_country, created_at) "
 	    "VALUES (?, ?, ?, ?, ?)",
 	[R_PREVAL_GET] =
-	    "SELECT level, org_name, org_city, org_country FROM reseller_prevalidations WHERE anchor = ?",
+	    "SELECT anchor, level, org_name, org_city, org_country, created_at FROM reseller_prevalidations "
+	    "WHERE anchor = ?",
 	[R_PREVAL_LIST] =
 	    "SELECT anchor, level, org_name, org_city, org_country, created_at FROM reseller_prevalidations "
 	    "ORDER BY anchor LIMIT 10000",

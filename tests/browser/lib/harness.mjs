@@ -19,13 +19,14 @@ export function ok(cond, name, detail) {
 			console.log(`#   ${line}`);
 }
 
-// Runs one step: true/undefined passes, a string is the failure's detail,
-// an exception fails it. Returns whether it passed.
+// Runs one step: true passes, a string is the failure's detail, an exception
+// fails it, and so does a step that returns nothing: every step asserts the
+// outcome its name states. Returns whether it passed.
 export async function step(name, fn) {
 	try {
 		const r = await fn();
-		ok(r === true || r === undefined, name, r);
-		return r === true || r === undefined;
+		ok(r === true, name, r === undefined ? 'the step asserted nothing (it must return true or a failure)' : r);
+		return r === true;
 	} catch (e) {
 		ok(false, name, e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n') : e);
 		return false;

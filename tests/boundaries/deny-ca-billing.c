@@ -1,0 +1,4 @@
+/* The CA cannot see billing. */
+#include "config.h"
+#include "billing.h"
+int	probe(void);

@@ -1,0 +1,4 @@
+/* The CA cannot see the customer area. */
+#include "config.h"
+#include "core/subs.h"
+int	probe(void);

@@ -1,0 +1,4 @@
+/* Shared code cannot see billing. */
+#include "config.h"
+#include "billing.h"
+int	probe(void);

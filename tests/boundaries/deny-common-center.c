@@ -1,0 +1,4 @@
+/* Shared code cannot see the customer area. */
+#include "config.h"
+#include "center.h"
+int	probe(void);
